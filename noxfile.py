@@ -1,0 +1,232 @@
+"""Every build, test, lint and benchmark session of the project; `nox -l` shows the map.
+
+Run through `python3 noxw.py` on a machine with nothing but Python: it installs nox and uv itself.
+Sessions are parametrized by factors (package x Python version), never hand-listed. A Python
+that is not installed is left out of the map, so a machine with fewer interpreters still runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+WHEELHOUSE = ROOT / ".nox" / "_wheelhouse"
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+#: Each distribution of the project, by the short name sessions use, and its folder.
+PACKAGES = {
+    path.name if path.parent.name == "plugins" else "flyte": path
+    for path in sorted([*ROOT.glob("packages/*"), *ROOT.glob("plugins/*")])
+    if (path / "pyproject.toml").is_file()
+}
+
+TEST_REQUIREMENTS = ["pytest>=8", "pytest-asyncio>=0.23", "hypothesis>=6.100"]
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "typecheck", "tests", "installed_wheels", "examples"]
+
+
+def _interpreter_version(executable: str) -> str:
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _pyenv_root() -> Path | None:
+    root = os.environ.get("PYENV_ROOT")
+    if root:
+        return Path(root)
+    default = Path.home() / ".pyenv"
+    return default if default.is_dir() else None
+
+
+def _find_pythons() -> list[str]:
+    """The supported Pythons installed here; puts each one's real directory first on PATH.
+
+    pyenv's shims fail for a version that PYENV_VERSION does not list, so pyenv's own version
+    directories are searched first; anything else on PATH is run once to prove it works.
+    """
+    found: dict[str, str] = {}
+    pyenv = _pyenv_root()
+    for version in SUPPORTED_PYTHONS:
+        candidates = []
+        if pyenv is not None:
+            dirs = sorted(
+                (pyenv / "versions").glob(f"{version}.*"),
+                key=lambda p: [int(x) for x in re.findall(r"\d+", p.name)],
+                reverse=True,
+            )
+            candidates += [str(d / "bin" / f"python{version}") for d in dirs]
+        on_path = shutil.which(f"python{version}")
+        if on_path:
+            candidates.append(on_path)
+        if sys.version.startswith(f"{version}."):
+            candidates.append(sys.executable)
+        for candidate in candidates:
+            if Path(candidate).is_file() and _interpreter_version(candidate) == version:
+                found[version] = candidate
+                break
+    dirs = [str(Path(exe).parent) for exe in found.values()]
+    os.environ["PATH"] = os.pathsep.join([*dirs, os.environ.get("PATH", "")])
+    return list(found)
+
+
+PYTHONS = _find_pythons()
+# Sessions that need one interpreter take the newest installed one.
+DEFAULT_PYTHON = PYTHONS[-1] if PYTHONS else None
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256()
+    for package in PACKAGES.values():
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_wheels(session: nox.Session, out_dir: Path | None = None, *, sdist: bool = False) -> Path:
+    """Build a wheel of every distribution (and sdists if asked) once per source state.
+
+    Returns the folder holding them. Test sessions share the result, so the wheels they install
+    are the ones a user would get.
+    """
+    target = out_dir or WHEELHOUSE / _sources_digest()
+    expected = len(PACKAGES) * (2 if sdist else 1)
+    if target.is_dir() and len(list(target.iterdir())) >= expected:
+        return target
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    for path in PACKAGES.values():
+        kinds = ["--wheel", "--sdist"] if sdist else ["--wheel"]
+        session.run("uv", "build", *kinds, "--out-dir", str(staging), str(path), external=True)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    return target
+
+
+def wheel_of(wheelhouse: Path, package: str) -> str:
+    """The path of ``package``'s wheel in ``wheelhouse``."""
+    dist = re.sub(r"[-.]", "_", _distribution_name(package))
+    (wheel,) = wheelhouse.glob(f"{dist}-*.whl")
+    return str(wheel)
+
+
+def _distribution_name(package: str) -> str:
+    text = (PACKAGES[package] / "pyproject.toml").read_text()
+    match = re.search(r'^name\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    assert match, f"{package} has no project name"
+    return match.group(1)
+
+
+def install_project_wheels(session: nox.Session, *packages: str) -> Path:
+    """Install the wheels of ``packages`` (and always flyte-core) as a user would get them.
+
+    The project's own distributions come from the built files, never from the package index.
+    """
+    wheelhouse = build_wheels(session)
+    names = dict.fromkeys(["flyte", *packages])
+    session.install(*(wheel_of(wheelhouse, name) for name in names))
+    return wheelhouse
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("package", list(PACKAGES))
+def tests(session: nox.Session, package: str) -> None:
+    """Run one package's tests against its installed wheel."""
+    install_project_wheels(session, package)
+    session.install(*TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        str(PACKAGES[package] / "tests"),
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHONS)
+def installed_wheels(session: nox.Session) -> None:
+    """Run the cross-package tests of tests/ against all four wheels in a fresh venv."""
+    wheelhouse = install_project_wheels(session, *PACKAGES)
+    session.install(*TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        str(ROOT / "tests"),
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"FLYTE_TEST_WHEELHOUSE": str(wheelhouse)},
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the wheel and sdist of every distribution into dist/."""
+    shutil.rmtree(DIST, ignore_errors=True)
+    build_wheels(session, DIST, sdist=True)
+    session.log("built: " + ", ".join(sorted(p.name for p in DIST.iterdir())))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict on the flyte package."""
+    install_project_wheels(session, *PACKAGES)
+    session.install("mypy>=1.10")
+    session.run("mypy", "--strict", str(PACKAGES["flyte"] / "src" / "flyte"))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def examples(session: nox.Session) -> None:
+    """Run every example against the installed wheels."""
+    install_project_wheels(session, *PACKAGES)
+    scripts = sorted((ROOT / "examples").rglob("main.py"))
+    if not scripts:
+        session.skip("no examples yet")
+    for script in scripts:
+        session.run("python", str(script))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main demo: install the packages, then run the local demo of all three plugins."""
+    install_project_wheels(session, *PACKAGES)
+    session.run("python", str(ROOT / "examples" / "demo.py"), *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and print their tables (never part of the test suite)."""
+    install_project_wheels(session, *PACKAGES)
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)

@@ -1,0 +1,340 @@
+"""Discovery of plugins: one scan of the installed distributions, the plugin records, the load policy.
+
+The policy for other people's code lives here. A plugin that cannot be imported, that raises while
+registering, or that names an object of the wrong kind is recorded as ``failed``, logged once with
+its entry point, distribution and version, and skipped: it never breaks ``import flyte``, another
+plugin or the user's program. ``FLYTE_PLUGINS_STRICT=1`` raises :class:`PluginLoadError` instead,
+for CI. ``FLYTE_DISABLED_PLUGINS`` and ``FLYTE_PLUGIN_AUTOLOAD=0`` switch plugins off before they
+are imported; so does a ``flyte-core`` requirement the installed core does not satisfy.
+
+Nothing here runs at ``import flyte``. The scan runs once per process, on the first need, and
+serves all three groups; a group is loaded on its first miss in a registry, or when all are asked
+for. Loading is re-entrant (a plugin that looks up a type while registering does not deadlock)
+and thread-safe (one lock, held while a group loads).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import importlib.metadata
+import inspect
+import logging
+import os
+import threading
+import traceback
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+
+from flyte.errors import PluginLoadError
+
+__all__ = [
+    "GROUPS",
+    "GroupKind",
+    "PluginRecord",
+    "PluginStatus",
+    "current_plugin",
+    "define_group",
+    "load_all",
+    "load_group",
+    "loading_as",
+    "mark_conflict",
+    "records",
+    "reset",
+]
+
+logger = logging.getLogger("flyte.plugins")
+
+CORE_DISTRIBUTION = "flyte-core"
+
+#: Each group and the module that owns its registry; importing the module defines the group.
+_GROUP_OWNERS = {
+    "flyte.transformers": "flyte.types",
+    "flyte.tasks": "flyte.extend",
+    "flyte.connectors": "flyte.connectors",
+}
+GROUPS = tuple(_GROUP_OWNERS)
+
+
+class PluginStatus(str, Enum):
+    """Where a plugin stands after discovery."""
+
+    PENDING = "pending"
+    LOADED = "loaded"
+    FAILED = "failed"
+    DISABLED = "disabled"
+    CONFLICT = "conflict"
+    INCOMPATIBLE = "incompatible"
+
+
+@dataclass
+class PluginRecord:
+    """One entry point of one distribution, and what became of it."""
+
+    group: str
+    name: str
+    value: str
+    distribution: str
+    version: str
+    requires_core: str = ""
+    status: PluginStatus = PluginStatus.PENDING
+    error: str = ""
+    traceback: str = ""
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The plugin as error messages name it: entry point, distribution and version."""
+        return f"{self.group} plugin '{self.name}' ({self.distribution} {self.version})"
+
+
+@dataclass(frozen=True)
+class GroupKind:
+    """What a group's entry points may name, and how such an object is registered.
+
+    ``adopt`` registers an object of the group's kind and returns True, or returns False when the
+    object is not of that kind. ``expected`` describes the kind for error messages.
+    """
+
+    group: str
+    expected: str
+    adopt: Callable[[object], bool]
+
+
+_lock = threading.RLock()
+_kinds: dict[str, GroupKind] = {}
+_records: list[PluginRecord] | None = None
+_loaded_groups: set[str] = set()
+_current: contextvars.ContextVar[PluginRecord | None] = contextvars.ContextVar(
+    "flyte_current_plugin", default=None
+)
+
+
+def define_group(kind: GroupKind) -> None:
+    """Declare what a group's entry points may name; called by the module that owns the group."""
+    _kinds[kind.group] = kind
+
+
+def current_plugin() -> PluginRecord | None:
+    """The plugin whose entry point is being loaded right now, or None in user code."""
+    return _current.get()
+
+
+def records() -> list[PluginRecord]:
+    """Every flyte entry point of the installed distributions; scanned once per process."""
+    global _records
+    with _lock:
+        if _records is None:
+            _records = _scan()
+        return _records
+
+
+def reset() -> None:
+    """Forget the scan and what was loaded, so that the next need scans again (for tests)."""
+    global _records
+    with _lock:
+        _records = None
+        _loaded_groups.clear()
+
+
+def load_all() -> list[PluginRecord]:
+    """Load every group and return every record."""
+    for group in GROUPS:
+        load_group(group)
+    return records()
+
+
+def load_group(group: str) -> bool:
+    """Load the entry points of ``group`` unless done already; True if this call loaded it.
+
+    A registry calls this on a miss, then looks again when it returns True.
+    """
+    with _lock:
+        if group in _loaded_groups:
+            return False
+        # Marked before loading: a plugin that looks something up in its own group while
+        # registering gets a plain miss instead of a recursive load.
+        _loaded_groups.add(group)
+        importlib.import_module(_GROUP_OWNERS[group])
+        for record in records():
+            if record.group == group and record.status is PluginStatus.PENDING:
+                _load(record)
+        return True
+
+
+def _load(record: PluginRecord) -> None:
+    reason = _disabled_reason(record)
+    if reason:
+        record.status, record.error = PluginStatus.DISABLED, reason
+        return
+    if record.requires_core and not _core_satisfies(record.requires_core):
+        record.status = PluginStatus.INCOMPATIBLE
+        record.error = (
+            f"requires {CORE_DISTRIBUTION}{record.requires_core}, but {CORE_DISTRIBUTION} "
+            f"{_core_version()} is installed; install a release of {record.distribution} that "
+            f"supports it"
+        )
+        _report(record)
+        return
+    try:
+        with loading_as(record):
+            entry_point = importlib.metadata.EntryPoint(record.name, record.value, record.group)
+            _adopt(record, entry_point.load())
+    except Exception as exc:
+        record.status = PluginStatus.FAILED
+        record.error = f"{type(exc).__name__}: {exc}"
+        record.traceback = traceback.format_exc()
+        _report(record)
+        return
+    record.status = PluginStatus.CONFLICT if record.conflicts else PluginStatus.LOADED
+
+
+def _adopt(record: PluginRecord, obj: object) -> None:
+    """Register what an entry point names: a module (imported), an object of the kind, a callable."""
+    if isinstance(obj, types.ModuleType):
+        return
+    kind = _kinds[record.group]
+    if kind.adopt(obj):
+        return
+    if callable(obj) and not isinstance(obj, type) and _takes_no_arguments(obj):
+        obj()
+        return
+    raise PluginLoadError(
+        f"entry point '{record.name} = {record.value}' names {obj!r} of type "
+        f"{type(obj).__name__}; expected a module, {kind.expected}, or a zero-argument callable"
+    )
+
+
+def _takes_no_arguments(func: Callable[..., object]) -> bool:
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters
+    )
+
+
+def _report(record: PluginRecord) -> None:
+    message = f"{record.label} is {record.status.value}: {record.error}"
+    if _env_flag("FLYTE_PLUGINS_STRICT"):
+        raise PluginLoadError(f"{message} (FLYTE_PLUGINS_STRICT=1)")
+    logger.warning("%s; it is skipped (`flyte plugins` shows every plugin's status)", message)
+
+
+def mark_conflict(record: PluginRecord, message: str) -> None:
+    """Record that ``record`` lost a claim to a key, and warn once with ``message``."""
+    record.conflicts.append(message)
+    record.error = "; ".join(record.conflicts)
+    # A plugin still loading is given its final status when its loading ends.
+    if record.status is PluginStatus.LOADED:
+        record.status = PluginStatus.CONFLICT
+    logger.warning("%s", message)
+
+
+def _disabled_reason(record: PluginRecord) -> str:
+    autoload = os.environ.get("FLYTE_PLUGIN_AUTOLOAD", "1").strip().lower()
+    if autoload in ("0", "false", "no", "off"):
+        return "plugin autoloading is off (FLYTE_PLUGIN_AUTOLOAD=0)"
+    disabled = {n.strip() for n in os.environ.get("FLYTE_DISABLED_PLUGINS", "").split(",")}
+    names = {"*", record.name, f"{record.group}:{record.name}", record.distribution}
+    if disabled & names:
+        return "disabled by FLYTE_DISABLED_PLUGINS"
+    return ""
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@contextmanager
+def loading_as(record: PluginRecord | None) -> Iterator[None]:
+    """Attribute the registrations made inside the block to ``record`` (None: user code)."""
+    token = _current.set(record)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+# --- the scan ---------------------------------------------------------------------------------
+
+
+def _scan() -> list[PluginRecord]:
+    """Read the entry points of every distribution once, keeping the flyte groups.
+
+    Only ``entry_points.txt`` is read for every distribution; metadata (name, version, the
+    ``flyte-core`` requirement) is read only for the few that declare a flyte group.
+    """
+    found: list[PluginRecord] = []
+    seen: set[str] = set()
+    for dist in importlib.metadata.distributions():
+        # The first distribution of a name on sys.path shadows later ones, as importlib's own
+        # entry_points() has it; _normalized_name avoids parsing every METADATA file to know it.
+        key = getattr(dist, "_normalized_name", None) or _normalize(dist.metadata["Name"] or "")
+        if key in seen:
+            continue
+        seen.add(key)
+        text = dist.read_text("entry_points.txt")
+        if not text or "[flyte." not in text:
+            continue
+        entries = list(_flyte_entry_points(text))
+        if not entries:
+            continue
+        meta = dist.metadata
+        name, version = meta["Name"] or key, meta["Version"] or "?"
+        requires_core = _core_requirement(meta.get_all("Requires-Dist") or [])
+        for group, ep_name, value in entries:
+            found.append(PluginRecord(group, ep_name, value, name, version, requires_core))
+    # Load order, and so the winner of a conflict, is by distribution then entry point name.
+    found.sort(key=lambda r: (r.group, _normalize(r.distribution), r.name))
+    return found
+
+
+def _flyte_entry_points(text: str) -> Iterator[tuple[str, str, str]]:
+    group = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line[0] == "[":
+            group = line.strip("[]").strip()
+            continue
+        if group in _GROUP_OWNERS and "=" in line:
+            name, _, value = line.partition("=")
+            yield group, name.strip(), value.strip()
+
+
+def _normalize(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _core_requirement(requires: list[str]) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if _normalize(req.name) == _normalize(CORE_DISTRIBUTION) and not req.marker:
+            return str(req.specifier)
+    return ""
+
+
+def _core_version() -> str:
+    try:
+        return importlib.metadata.version(CORE_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _core_satisfies(specifier: str) -> bool:
+    from packaging.specifiers import SpecifierSet
+
+    version = _core_version()
+    # A core that is not installed as a distribution (a source checkout) cannot be checked.
+    return not version or SpecifierSet(specifier).contains(version, prereleases=True)

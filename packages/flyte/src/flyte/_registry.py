@@ -1,0 +1,146 @@
+"""The one registry mechanism behind type transformers, task plugins and connectors.
+
+A :class:`Registry` maps keys to values, remembers who registered each (user code or a plugin),
+and on a miss asks discovery to load its entry-point group once, then looks again. Each concrete
+registry states only its key (:meth:`Registry._candidates`) and its validation.
+
+Claims on a key are settled by one rule:
+
+- user code against user code: a second registration is refused unless ``override=True``;
+- user code against a plugin: user code wins, whichever came first;
+- a plugin against a plugin: the first loaded wins (plugins load in the sorted order of their
+  distribution and entry point names); the other is marked ``conflict`` with a warning naming
+  both distributions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flyte import _discovery
+from flyte._discovery import PluginRecord
+from flyte.errors import RegistrationError
+
+__all__ = ["Registry"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[V]):
+    value: V
+    plugin: PluginRecord | None
+
+    @property
+    def source(self) -> str:
+        return "user code" if self.plugin is None else self.plugin.label
+
+
+class Registry(Generic[K, V]):
+    """A keyed registry that loads its entry-point group on a miss.
+
+    ``group`` is the entry-point group that can fill it; ``describe`` turns a key into the words
+    error messages use for it; ``describe_value`` does the same for a value.
+    """
+
+    def __init__(
+        self,
+        group: str,
+        *,
+        describe: Callable[[K], str] = repr,
+        describe_value: Callable[[V], str] = repr,
+    ) -> None:
+        self.group = group
+        self._describe = describe
+        self._describe_value = describe_value
+        self._entries: dict[K, _Entry[V]] = {}
+        self._lock = threading.RLock()
+
+    def register(self, key: K, value: V, *, override: bool = False) -> None:
+        """Register ``value`` under ``key``, settling a claim on a taken key by the module's rule.
+
+        Raises :class:`RegistrationError` when user code registers a key that user code already
+        holds with another value, unless ``override`` is true.
+        """
+        plugin = _discovery.current_plugin()
+        new = _Entry(value, plugin)
+        with self._lock:
+            old = self._entries.get(key)
+            if old is None or override:
+                self._entries[key] = new
+                return
+            if _same(old.value, value):
+                return
+            what = self._describe(key)
+            if plugin is None and old.plugin is None:
+                raise RegistrationError(
+                    f"{what} is already registered to {self._describe_value(old.value)}; "
+                    f"refusing {self._describe_value(value)}. Pass override=True to replace it."
+                )
+            if plugin is None:
+                # User code wins over discovery, even when the plugin came first.
+                self._entries[key] = new
+                _discovery.mark_conflict(
+                    old.plugin,
+                    f"{old.source} registered {what}, but user code replaced it with "
+                    f"{self._describe_value(value)}",
+                )
+                return
+        _discovery.mark_conflict(
+            plugin,
+            f"{plugin.label} claims {what} with {self._describe_value(value)}, but {old.source} "
+            f"holds it with {self._describe_value(old.value)}; keeping the latter",
+        )
+
+    def unregister(self, key: K) -> None:
+        """Remove ``key``; nothing happens when it is not registered."""
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def get(self, key: K) -> V | None:
+        """The value for ``key`` (or the first of its candidates), loading the group on a miss."""
+        found = self._match(key)
+        if found is None and _discovery.load_group(self.group):
+            found = self._match(key)
+        return found
+
+    def registered(self) -> dict[K, V]:
+        """A copy of what is registered now, without loading anything."""
+        with self._lock:
+            return {k: e.value for k, e in self._entries.items()}
+
+    def source(self, key: K) -> str:
+        """Who registered ``key``: ``user code`` or the plugin's entry point and distribution."""
+        return self._entries[key].source
+
+    def snapshot(self) -> dict[K, _Entry[V]]:
+        """The registry's state, for :meth:`restore` (test fixtures use the pair)."""
+        with self._lock:
+            return dict(self._entries)
+
+    def restore(self, state: dict[K, _Entry[V]]) -> None:
+        """Put back a state taken by :meth:`snapshot`."""
+        with self._lock:
+            self._entries = dict(state)
+
+    def _candidates(self, key: K) -> Iterator[K]:
+        """The keys to try, most specific first; a registry keyed by class walks the MRO."""
+        yield key
+
+    def _match(self, key: K) -> V | None:
+        entries = self._entries
+        for candidate in self._candidates(key):
+            entry = entries.get(candidate)
+            if entry is not None:
+                return entry.value
+        return None
+
+
+def _same(a: object, b: object) -> bool:
+    # Two instances of one class are the same registration: a plugin module imported by user
+    # code, then named by its entry point, must not conflict with itself.
+    return a is b or (not isinstance(a, type) and type(a) is type(b))

@@ -1,0 +1,1 @@
+"""Task templates, interface extraction and the task plugin registry (private; see flyte.extend)."""

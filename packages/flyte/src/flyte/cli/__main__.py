@@ -1,0 +1,5 @@
+import sys
+
+from flyte.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""The exceptions flyte raises, under one base class.
+
+Catch :class:`FlyteError` to handle every error of the SDK without catching anything else::
+
+    try:
+        flyte.run(my_task, x=1)
+    except flyte.errors.FlyteError as e:
+        print(e)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FlyteError",
+    "PluginError",
+    "PluginLoadError",
+    "RegistrationError",
+    "TypeTransformerFailedError",
+]
+
+
+class FlyteError(Exception):
+    """The base class of every error the SDK raises on purpose."""
+
+
+class PluginError(FlyteError):
+    """A plugin could not be loaded, or registered something it may not."""
+
+
+class PluginLoadError(PluginError):
+    """A plugin failed to load while ``FLYTE_PLUGINS_STRICT=1`` asks failures to be raised."""
+
+
+class RegistrationError(FlyteError, ValueError):
+    """A registration was refused: a duplicate key, or a value of the wrong kind."""
+
+
+class TypeTransformerFailedError(FlyteError, TypeError, ValueError):
+    """A value could not be converted to or from a literal of the expected type."""
