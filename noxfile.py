@@ -33,7 +33,10 @@ TEST_REQUIREMENTS = ["pytest>=8", "pytest-asyncio>=0.23", "hypothesis>=6.100"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "typecheck", "tests", "installed_wheels", "examples"]
+nox.options.sessions = ["lint", "typecheck", "tests", "installed_wheels", "interop", "examples"]
+
+#: flytekit, for the interop tests that check literals and templates cross between the SDKs.
+FLYTEKIT = "flytekit==1.16.31"
 
 
 def _interpreter_version(executable: str) -> str:
@@ -174,11 +177,27 @@ def installed_wheels(session: nox.Session) -> None:
     session.run(
         "pytest",
         str(ROOT / "tests"),
+        f"--ignore={ROOT / 'tests' / 'interop'}",
         "--import-mode=importlib",
         "-p",
         "no:cacheprovider",
         *session.posargs,
         env={"FLYTE_TEST_WHEELHOUSE": str(wheelhouse)},
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def interop(session: nox.Session) -> None:
+    """Check that literals and templates cross between this SDK and flytekit, both ways."""
+    install_project_wheels(session, *PACKAGES)
+    session.install(FLYTEKIT, *TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        str(ROOT / "tests" / "interop"),
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
     )
 
 
