@@ -18,13 +18,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flyte import _discovery
 from flyte._discovery import PluginRecord
 from flyte.errors import RegistrationError
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "all_registries"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -38,6 +38,14 @@ class _Entry(Generic[V]):
     @property
     def source(self) -> str:
         return "user code" if self.plugin is None else self.plugin.label
+
+
+_instances: list[Registry[Any, Any]] = []
+
+
+def all_registries() -> list[Registry[Any, Any]]:
+    """Every registry made so far (test fixtures snapshot and restore them all)."""
+    return list(_instances)
 
 
 class Registry(Generic[K, V]):
@@ -59,6 +67,7 @@ class Registry(Generic[K, V]):
         self._describe_value = describe_value
         self._entries: dict[K, _Entry[V]] = {}
         self._lock = threading.RLock()
+        _instances.append(self)
 
     def register(self, key: K, value: V, *, override: bool = False) -> None:
         """Register ``value`` under ``key``, settling a claim on a taken key by the module's rule.

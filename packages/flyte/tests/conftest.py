@@ -1,0 +1,72 @@
+"""Fixtures of flyte-core's own tests: isolated registries and real distributions on sys.path."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from flyte import _discovery
+from flyte._registry import all_registries
+
+
+@pytest.fixture(autouse=True)
+def isolated_registries() -> Iterator[None]:
+    """Every test starts from a fresh scan and leaves the registries as it found them."""
+    # The owners define their groups and registries on import; import them before the snapshot.
+    import flyte.connectors
+    import flyte.extend
+    import flyte.types  # noqa: F401
+
+    states = [(r, r.snapshot()) for r in all_registries()]
+    _discovery.reset()
+    yield
+    for registry, state in states:
+        registry.restore(state)
+    _discovery.reset()
+
+
+MakeDist = Callable[..., Path]
+
+
+@pytest.fixture
+def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeDist]:
+    """Write a distribution (dist-info, entry points, modules) that importlib.metadata finds.
+
+    ``make_dist("acme-types", entry_points={"flyte.transformers": {"acme": "acme_types"}},
+    modules={"acme_types": "..."}, requires=["flyte-core>=99"])``
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    made_modules: list[str] = []
+
+    def make(
+        name: str,
+        *,
+        version: str = "1.0",
+        entry_points: dict[str, dict[str, str]],
+        modules: dict[str, str] | None = None,
+        requires: list[str] | None = None,
+    ) -> Path:
+        for module, source in (modules or {}).items():
+            (site / f"{module}.py").write_text(textwrap.dedent(source))
+            made_modules.append(module)
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        metadata += [f"Requires-Dist: {r}" for r in requires or []]
+        (info / "METADATA").write_text("\n".join(metadata) + "\n")
+        sections = []
+        for group, entries in entry_points.items():
+            sections.append(f"[{group}]")
+            sections += [f"{ep} = {value}" for ep, value in entries.items()]
+        (info / "entry_points.txt").write_text("\n".join(sections) + "\n")
+        return info
+
+    yield make
+    for module in made_modules:
+        sys.modules.pop(module, None)
