@@ -18,16 +18,15 @@ from __future__ import annotations
 import contextvars
 import importlib
 import importlib.metadata
-import inspect
 import logging
 import os
+import re
 import threading
-import traceback
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from flyte.errors import PluginLoadError
 
@@ -49,6 +48,7 @@ __all__ = [
 logger = logging.getLogger("flyte.plugins")
 
 CORE_DISTRIBUTION = "flyte-core"
+_CORE_KEY = "flyte_core"
 
 #: Each group and the module that owns its registry; importing the module defines the group.
 _GROUP_OWNERS = {
@@ -70,29 +70,63 @@ class PluginStatus(str, Enum):
     INCOMPATIBLE = "incompatible"
 
 
-@dataclass
 class PluginRecord:
-    """One entry point of one distribution, and what became of it."""
+    """One entry point of one distribution, and what became of it.
 
-    group: str
-    name: str
-    value: str
-    distribution: str
-    version: str
-    requires_core: str = ""
-    status: PluginStatus = PluginStatus.PENDING
-    error: str = ""
-    traceback: str = ""
-    conflicts: list[str] = field(default_factory=list)
+    ``requires_core`` is the distribution's ``flyte-core`` version specifier (empty when it
+    states none); ``error`` and ``traceback`` say why a plugin is not ``loaded``.
+    """
+
+    # A plain class rather than a dataclass: the scan must not pay for importing inspect.
+    __slots__ = (
+        "conflicts",
+        "distribution",
+        "error",
+        "group",
+        "name",
+        "requires_core",
+        "status",
+        "traceback",
+        "value",
+        "version",
+    )
+
+    def __init__(
+        self,
+        group: str,
+        name: str,
+        value: str,
+        distribution: str,
+        version: str,
+        requires_core: str = "",
+    ) -> None:
+        self.group = group
+        self.name = name
+        self.value = value
+        self.distribution = distribution
+        self.version = version
+        self.requires_core = requires_core
+        self.status = PluginStatus.PENDING
+        self.error = ""
+        self.traceback = ""
+        self.conflicts: list[str] = []
 
     @property
     def label(self) -> str:
         """The plugin as error messages name it: entry point, distribution and version."""
         return f"{self.group} plugin '{self.name}' ({self.distribution} {self.version})"
 
+    def as_dict(self) -> dict[str, object]:
+        """The record as plain data (``flyte plugins --json``)."""
+        data: dict[str, object] = {k: getattr(self, k) for k in self.__slots__}
+        data["status"] = self.status.value
+        return data
 
-@dataclass(frozen=True)
-class GroupKind:
+    def __repr__(self) -> str:
+        return f"<PluginRecord {self.label}: {self.status.value}>"
+
+
+class GroupKind(NamedTuple):
     """What a group's entry points may name, and how such an object is registered.
 
     ``adopt`` registers an object of the group's kind and returns True, or returns False when the
@@ -184,6 +218,8 @@ def _load(record: PluginRecord) -> None:
             entry_point = importlib.metadata.EntryPoint(record.name, record.value, record.group)
             _adopt(record, entry_point.load())
     except Exception as exc:
+        import traceback
+
         record.status = PluginStatus.FAILED
         record.error = f"{type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()
@@ -209,6 +245,8 @@ def _adopt(record: PluginRecord, obj: object) -> None:
 
 
 def _takes_no_arguments(func: Callable[..., object]) -> bool:
+    import inspect
+
     try:
         parameters = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
@@ -284,11 +322,9 @@ def _scan() -> list[PluginRecord]:
         entries = list(_flyte_entry_points(text))
         if not entries:
             continue
-        meta = dist.metadata
-        name, version = meta["Name"] or key, meta["Version"] or "?"
-        requires_core = _core_requirement(meta.get_all("Requires-Dist") or [])
+        name, version, requires_core = _read_metadata(dist.read_text("METADATA") or "")
         for group, ep_name, value in entries:
-            found.append(PluginRecord(group, ep_name, value, name, version, requires_core))
+            found.append(PluginRecord(group, ep_name, value, name or key, version, requires_core))
     # Load order, and so the winner of a conflict, is by distribution then entry point name.
     found.sort(key=lambda r: (r.group, _normalize(r.distribution), r.name))
     return found
@@ -312,17 +348,32 @@ def _normalize(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
-def _core_requirement(requires: list[str]) -> str:
-    from packaging.requirements import InvalidRequirement, Requirement
+_REQUIREMENT_NAME = re.compile(
+    r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?([^;)]*)\)?\s*(;.*)?$"
+)
 
-    for line in requires:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if _normalize(req.name) == _normalize(CORE_DISTRIBUTION) and not req.marker:
-            return str(req.specifier)
-    return ""
+
+def _read_metadata(text: str) -> tuple[str, str, str]:
+    """Name, version and ``flyte-core`` specifier from a METADATA file's headers.
+
+    Read by hand rather than through ``Distribution.metadata``: the email parser behind it costs
+    more than the whole scan of a thousand distributions.
+    """
+    name = version = requires_core = ""
+    for line in text.splitlines():
+        if not line:
+            break  # the headers end at the first blank line; the description follows
+        key, _, value = line.partition(": ")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
+        elif key == "Requires-Dist":
+            match = _REQUIREMENT_NAME.match(value)
+            # A requirement under a marker (an extra, a Python version) is not a hard one.
+            if match and not match.group(3) and _normalize(match.group(1)) == _CORE_KEY:
+                requires_core = match.group(2).strip()
+    return name, version or "?", requires_core
 
 
 def _core_version() -> str:

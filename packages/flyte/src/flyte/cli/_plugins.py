@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 from typing import Any
 
 from flyte.cli._table import format_table
@@ -35,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
 
     plugins = list_plugins()
     if args.json:
-        print(json.dumps([_as_json(p) for p in plugins], indent=2))
+        print(json.dumps([p.as_dict() for p in plugins], indent=2))
     elif not plugins:
         print("no plugins found in the flyte.transformers, flyte.tasks or flyte.connectors groups")
     else:
@@ -57,9 +56,3 @@ def _run(args: argparse.Namespace) -> int:
                     print(f"\n{p.label}:\n{p.traceback.rstrip()}")
     broken = [p for p in plugins if p.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE)]
     return 1 if args.strict and broken else 0
-
-
-def _as_json(record: Any) -> dict[str, Any]:
-    data = asdict(record)
-    data["status"] = record.status.value
-    return data

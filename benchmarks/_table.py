@@ -1,0 +1,32 @@
+"""The table every benchmark prints: one row per case, with its ratio to the run's baseline."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+
+__all__ = ["median_seconds", "print_table"]
+
+
+def median_seconds(command: Sequence[str], runs: int, env: dict[str, str] | None = None) -> float:
+    """The median wall time of ``command`` over ``runs`` runs, after one warm-up run."""
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def print_table(title: str, rows: Sequence[tuple[str, float, str]], baseline: str) -> None:
+    """Print ``rows`` of (case, milliseconds, note) with each case's ratio to ``baseline``."""
+    base = {name: ms for name, ms, _ in rows}[baseline]
+    width = max(len(name) for name, _, _ in rows)
+    print(f"\n{title}; ratio: to `{baseline}`")
+    print(f"{'case'.ljust(width)}  {'ms':>9}  {'ratio':>6}  note")
+    for name, ms, note in rows:
+        ratio = f"{ms / base:.2f}" if base > 0 else "-"
+        print(f"{name.ljust(width)}  {ms:9.2f}  {ratio:>6}  {note}")
