@@ -93,6 +93,7 @@ class Registry(Generic[K, V]):
             if plugin is None:
                 # User code wins over discovery, even when the plugin came first.
                 self._entries[key] = new
+                assert old.plugin is not None  # two user registrations were refused above
                 _discovery.mark_conflict(
                     old.plugin,
                     f"{old.source} registered {what}, but user code replaced it with "
