@@ -11,7 +11,7 @@ import pytest
 
 from flyte import _discovery
 from flyte.connectors import AsyncConnector, ConnectorRegistry
-from flyte.errors import PluginLoadError, RegistrationError
+from flyte.errors import PluginLoadError, RegistrationError, TypeTransformerFailedError
 from flyte.extend import TaskPluginRegistry
 from flyte.plugins import PluginStatus, list_plugins
 from flyte.types import TypeEngine
@@ -140,6 +140,22 @@ def test_broken_plugin_does_not_break_other_plugins(make_dist, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert sum("'broken' (acme-broken 1.0)" in m for m in messages) == 1
     assert sum("'raises' (acme-raises 1.0)" in m for m in messages) == 1
+
+
+def test_a_plugin_that_fails_midway_leaves_nothing_registered(make_dist):
+    make_dist(
+        "acme-units",
+        entry_points={"flyte.transformers": {"meters": "acme_half"}},
+        modules={
+            "acme_units": TRANSFORMER_MODULE,
+            "acme_half": "import acme_units\nacme_units.register()\nraise SystemExit(3)\n",
+        },
+    )
+    list_plugins()
+    assert record("acme-units", "meters").status is PluginStatus.FAILED
+    assert "SystemExit: 3" in record("acme-units", "meters").error
+    with pytest.raises(TypeTransformerFailedError, match="Meters"):
+        TypeEngine.get_transformer(meters_type())
 
 
 def test_strict_mode_raises_a_failed_plugin(make_dist, monkeypatch):

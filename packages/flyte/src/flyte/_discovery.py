@@ -217,9 +217,15 @@ def _load(record: PluginRecord) -> None:
         with loading_as(record):
             entry_point = importlib.metadata.EntryPoint(record.name, record.value, record.group)
             _adopt(record, entry_point.load())
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a plugin's sys.exit() must not end the program
         import traceback
 
+        from flyte._registry import all_registries
+
+        # What a failed plugin registered before it failed is taken back: half a plugin is
+        # worse than none.
+        for registry in all_registries():
+            registry.discard_plugin(record)
         record.status = PluginStatus.FAILED
         record.error = f"{type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()

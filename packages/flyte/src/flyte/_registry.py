@@ -111,6 +111,11 @@ class Registry(Generic[K, V]):
         with self._lock:
             self._entries.pop(key, None)
 
+    def discard_plugin(self, plugin: PluginRecord) -> None:
+        """Remove every registration that ``plugin`` made (it failed while loading)."""
+        with self._lock:
+            self._entries = {k: e for k, e in self._entries.items() if e.plugin is not plugin}
+
     def get(self, key: K) -> V | None:
         """The value for ``key`` (or the first of its candidates), loading the group on a miss."""
         found = self._match(key)
