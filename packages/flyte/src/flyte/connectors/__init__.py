@@ -2,16 +2,64 @@
 
 A connector creates a job, polls it to a terminal phase and deletes it::
 
-    from flyte.connectors import AsyncConnector, ConnectorRegistry
+    from dataclasses import dataclass
+    from flyteidl.core.execution_pb2 import TaskExecution
+    from flyte.connectors import AsyncConnector, ConnectorRegistry, Resource, ResourceMeta
 
-    class BatchJobConnector(AsyncConnector):
-        name = "Batch Job Connector"
-        task_type_name = "batch_job"
-        ...
+    @dataclass
+    class JobMeta(ResourceMeta):
+        job_id: str
 
-    ConnectorRegistry.register(BatchJobConnector())
+    class MyConnector(AsyncConnector):
+        name = "My Connector"
+        task_type_name = "my_job"
+        metadata_type = JobMeta
+
+        async def create(self, task_template, inputs=None, **kwargs):
+            return JobMeta(job_id=await submit(inputs))
+
+        async def get(self, resource_meta, **kwargs):
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 42})
+
+        async def delete(self, resource_meta, **kwargs):
+            await cancel(resource_meta.job_id)
+
+    ConnectorRegistry.register(MyConnector())
+
+A task class that mixes in :class:`AsyncConnectorExecutorMixin` runs through its connector
+locally; ``flyte serve connector`` serves every registered connector to a Flyte backend.
 """
 
-from flyte.connectors._connector import AsyncConnector, ConnectorNotFoundError, ConnectorRegistry
+from flyte.connectors._connector import (
+    AsyncConnector,
+    ConnectorBase,
+    ConnectorRegistry,
+    SyncConnector,
+)
+from flyte.connectors._errors import (
+    ConnectorError,
+    ConnectorJobFailedError,
+    ConnectorNotFoundError,
+    ConnectorTimeoutError,
+    ResourceMetaError,
+)
+from flyte.connectors._executor import AsyncConnectorExecutorMixin
+from flyte.connectors._polling import Clock, PollPolicy
+from flyte.connectors._resource import Resource, ResourceMeta
 
-__all__ = ["AsyncConnector", "ConnectorNotFoundError", "ConnectorRegistry"]
+__all__ = [
+    "AsyncConnector",
+    "AsyncConnectorExecutorMixin",
+    "Clock",
+    "ConnectorBase",
+    "ConnectorError",
+    "ConnectorJobFailedError",
+    "ConnectorNotFoundError",
+    "ConnectorRegistry",
+    "ConnectorTimeoutError",
+    "PollPolicy",
+    "Resource",
+    "ResourceMeta",
+    "ResourceMetaError",
+    "SyncConnector",
+]

@@ -1,0 +1,75 @@
+"""The one place connectors convert values: inputs from literals, outputs to literals and back.
+
+Inputs are decoded with the Python types the task template's interface declares (guessed from its
+literal types, as the backend only sends the template); outputs are encoded with the declared
+output types, by name. Local runs and the service both call these, so a value converts the same
+way in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flyteidl.core import interface_pb2, literals_pb2, tasks_pb2
+
+from flyte.connectors._errors import ConnectorError
+from flyte.types import TypeEngine
+
+__all__ = ["declared_types", "inputs_to_python", "outputs_to_literal_map", "outputs_to_python"]
+
+
+def declared_types(variables: interface_pb2.VariableMap) -> dict[str, type]:
+    """The Python type of each variable of an interface, from its literal type."""
+    return {
+        name: TypeEngine.guess_python_type(variable.type)
+        for name, variable in variables.variables.items()
+    }
+
+
+async def inputs_to_python(
+    task_template: tasks_pb2.TaskTemplate, inputs: literals_pb2.LiteralMap
+) -> dict[str, Any]:
+    """The inputs as Python values, by the template's declared input types."""
+    types = declared_types(task_template.interface.inputs)
+    return await TypeEngine.literal_map_to_python(inputs, types)
+
+
+async def outputs_to_literal_map(
+    outputs: Mapping[str, Any] | literals_pb2.LiteralMap | None,
+    python_types: Mapping[str, Any],
+    where: str,
+) -> literals_pb2.LiteralMap:
+    """A connector's outputs as a ``LiteralMap`` of the declared outputs.
+
+    Python values are converted by output name with ``python_types``; a name the task does not
+    declare, or a declared one that is missing, raises :class:`ConnectorError` naming ``where``.
+    """
+    if isinstance(outputs, literals_pb2.LiteralMap):
+        names = set(outputs.literals)
+    else:
+        names = set(outputs or {})
+    extra = sorted(names - set(python_types))
+    if extra:
+        raise ConnectorError(
+            f"{where} returned outputs {extra} that the task does not declare "
+            f"(declared: {sorted(python_types) or 'none'})"
+        )
+    missing = sorted(set(python_types) - names)
+    if missing:
+        raise ConnectorError(
+            f"{where} did not return the declared outputs {missing} (returned: {sorted(names) or 'none'})"
+        )
+    if isinstance(outputs, literals_pb2.LiteralMap):
+        return outputs
+    return await TypeEngine.to_literal_map(dict(outputs or {}), python_types)
+
+
+async def outputs_to_python(
+    outputs: Mapping[str, Any] | literals_pb2.LiteralMap | None,
+    python_types: Mapping[str, Any],
+    where: str,
+) -> dict[str, Any]:
+    """A connector's outputs as Python values of the declared output types, by name."""
+    literal_map = await outputs_to_literal_map(outputs, python_types, where)
+    return await TypeEngine.literal_map_to_python(literal_map, python_types)

@@ -1,0 +1,296 @@
+"""Driving one connector job to its end: create, poll with backoff, delete on timeout or cancellation.
+
+The policy, written where it is enforced:
+
+- polls start short and back off exponentially to a cap; no sleep follows a terminal phase;
+- an exception from ``get`` is retried with the same backoff, up to ``max_get_failures`` in a
+  row, then the job is deleted and a :class:`ConnectorError` raised;
+- when the task's timeout passes, the job is deleted, then :class:`ConnectorTimeoutError` raised;
+- when the run is cancelled (the asyncio task, Ctrl-C, SIGTERM), ``delete`` is awaited exactly
+  once, shielded from further cancellation for at most ``delete_timeout`` seconds, then the
+  cancellation propagates;
+- ``RETRYABLE_FAILED`` starts a new job, up to the task's retries; ``FAILED`` and ``ABORTED``
+  raise :class:`ConnectorJobFailedError` with the connector's message and log links.
+
+Time comes from a :class:`Clock` so that tests drive it without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flyteidl.core.execution_pb2 import TaskExecution
+
+from flyte.connectors._connector import AsyncConnector, ConnectorBase, SyncConnector
+from flyte.connectors._errors import ConnectorError, ConnectorJobFailedError, ConnectorTimeoutError
+from flyte.connectors._resource import Resource
+
+if TYPE_CHECKING:
+    from flyteidl.core import execution_pb2, tasks_pb2
+
+__all__ = ["TERMINAL_PHASES", "Clock", "PollPolicy", "print_log_link", "run_job"]
+
+logger = logging.getLogger("flyte.connectors")
+
+T = TypeVar("T")
+
+TERMINAL_PHASES = frozenset(
+    {
+        TaskExecution.SUCCEEDED,
+        TaskExecution.FAILED,
+        TaskExecution.ABORTED,
+        TaskExecution.RETRYABLE_FAILED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How often ``get`` is polled and how many failures of it are tolerated.
+
+    The n-th wait is ``first_interval * backoff**n`` seconds, capped at ``max_interval``.
+    """
+
+    first_interval: float = 0.05
+    backoff: float = 2.0
+    max_interval: float = 10.0
+    max_get_failures: int = 5
+    delete_timeout: float = 30.0
+
+    def intervals(self) -> Iterator[float]:
+        """The waits between polls, growing to the cap."""
+        interval = self.first_interval
+        while True:
+            yield interval
+            interval = min(interval * self.backoff, self.max_interval)
+
+
+class Clock:
+    """Monotonic time and sleep; tests substitute one that advances without waiting."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic clock."""
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``."""
+        await asyncio.sleep(seconds)
+
+
+LogLinkReporter = Callable[[str, "execution_pb2.TaskLog"], None]
+
+
+def print_log_link(task_name: str, link: execution_pb2.TaskLog) -> None:
+    """Show a log link to the user on stderr as soon as the connector reports it."""
+    print(f"[{task_name}] logs: {link.name or 'log'}: {link.uri}", file=sys.stderr, flush=True)
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+@dataclass
+class _Job:
+    """One attempt's context: who runs it, for which task, until when."""
+
+    connector: ConnectorBase
+    task_name: str
+    policy: PollPolicy
+    clock: Clock
+    deadline: float | None
+    report: LogLinkReporter
+
+    def where(self) -> str:
+        return f"{self.connector.describe()} for task '{self.task_name}'"
+
+    async def bounded(self, call: Awaitable[T]) -> T:
+        """Await ``call``, giving up when the deadline passes."""
+        if self.deadline is None:
+            return await call
+        remaining = self.deadline - self.clock.now()
+        if remaining <= 0:
+            if asyncio.iscoroutine(call):
+                call.close()
+            raise _DeadlinePassed
+        try:
+            return await asyncio.wait_for(call, remaining)
+        except asyncio.TimeoutError:
+            if self.clock.now() >= self.deadline:
+                raise _DeadlinePassed from None
+            raise
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, or until the deadline; raise when it has passed."""
+        if self.deadline is not None:
+            seconds = min(seconds, self.deadline - self.clock.now())
+            if seconds <= 0:
+                raise _DeadlinePassed
+        await self.clock.sleep(seconds)
+
+
+async def run_job(
+    connector: ConnectorBase,
+    task_template: tasks_pb2.TaskTemplate,
+    inputs: dict[str, Any],
+    *,
+    task_name: str,
+    retries: int = 0,
+    timeout: float | None = None,
+    policy: PollPolicy | None = None,
+    clock: Clock | None = None,
+    report: LogLinkReporter = print_log_link,
+    **kwargs: Any,
+) -> Resource:
+    """Run the task's job through ``connector`` until it succeeds; return its final Resource.
+
+    ``timeout`` (seconds) bounds each attempt; ``retries`` is how many new jobs a
+    ``RETRYABLE_FAILED`` phase may start. ``kwargs`` go to ``create`` (or ``do``).
+    """
+    policy = policy or PollPolicy()
+    clock = clock or Clock()
+    for attempt in range(retries + 1):
+        deadline = None if timeout is None else clock.now() + timeout
+        job = _Job(connector, task_name, policy, clock, deadline, report)
+        if isinstance(connector, SyncConnector):
+            resource = await _run_sync(job, connector, task_template, inputs, kwargs)
+        elif isinstance(connector, AsyncConnector):
+            resource = await _run_async(job, connector, task_template, inputs, kwargs)
+        else:
+            raise ConnectorError(
+                f"{connector.describe()} is neither an AsyncConnector nor a SyncConnector"
+            )
+        if resource.phase == TaskExecution.SUCCEEDED:
+            return resource
+        if resource.phase == TaskExecution.RETRYABLE_FAILED and attempt < retries:
+            logger.warning(
+                "%s: the job failed and may be retried (%s); attempt %d of %d",
+                job.where(),
+                resource.message,
+                attempt + 2,
+                retries + 1,
+            )
+            continue
+        raise _failure(job, resource, attempt + 1)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _failure(job: _Job, resource: Resource, attempts: int) -> ConnectorJobFailedError:
+    phase = TaskExecution.Phase.Name(resource.phase)
+    links = "".join(f"\n  {link.name or 'log'}: {link.uri}" for link in resource.log_links)
+    tried = f" after {attempts} attempts" if attempts > 1 else ""
+    return ConnectorJobFailedError(
+        f"the job of {job.where()} ended {phase}{tried}: {resource.message or 'no message'}"
+        + (f"\nlogs:{links}" if links else ""),
+        phase=resource.phase,
+        connector_message=resource.message,
+        log_links=resource.log_links,
+    )
+
+
+async def _run_sync(
+    job: _Job,
+    connector: SyncConnector,
+    task_template: tasks_pb2.TaskTemplate,
+    inputs: dict[str, Any],
+    kwargs: dict[str, Any],
+) -> Resource:
+    try:
+        resource = await job.bounded(connector.do(task_template, inputs=inputs, **kwargs))
+    except _DeadlinePassed:
+        raise ConnectorTimeoutError(f"{job.where()} did not answer before the timeout") from None
+    except ConnectorError:
+        raise
+    except Exception as exc:
+        raise ConnectorError(f"{job.where()} failed in do: {type(exc).__name__}: {exc}") from exc
+    _report_links(job, resource, set())
+    return resource
+
+
+async def _run_async(
+    job: _Job,
+    connector: AsyncConnector,
+    task_template: tasks_pb2.TaskTemplate,
+    inputs: dict[str, Any],
+    kwargs: dict[str, Any],
+) -> Resource:
+    try:
+        meta = await job.bounded(connector.create(task_template, inputs=inputs, **kwargs))
+    except _DeadlinePassed:
+        raise ConnectorTimeoutError(
+            f"{job.where()} did not create the job before the timeout"
+        ) from None
+    except Exception as exc:
+        raise ConnectorError(
+            f"{job.where()} failed in create: {type(exc).__name__}: {exc}"
+        ) from exc
+    try:
+        return await _poll(job, connector, meta)
+    except asyncio.CancelledError:
+        await _delete(job, connector, meta, "the run was cancelled")
+        raise
+    except _DeadlinePassed:
+        await _delete(job, connector, meta, "the timeout passed")
+        raise ConnectorTimeoutError(
+            f"the job of {job.where()} did not end within the task's timeout; it was deleted"
+        ) from None
+    except ConnectorError:
+        await _delete(job, connector, meta, "its state could not be read")
+        raise
+
+
+async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
+    seen: set[tuple[str, str]] = set()
+    failures = 0
+    for interval in job.policy.intervals():
+        try:
+            resource = await job.bounded(connector.get(meta))
+        except _DeadlinePassed:
+            raise
+        except Exception as exc:
+            failures += 1
+            if failures > job.policy.max_get_failures:
+                raise ConnectorError(
+                    f"{job.where()} failed in get {failures} times in a row; giving up: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            logger.info("%s: get failed (%s), retrying in %.2fs", job.where(), exc, interval)
+        else:
+            failures = 0
+            _report_links(job, resource, seen)
+            if resource.phase in TERMINAL_PHASES:
+                return resource
+        await job.sleep(interval)
+    raise AssertionError("unreachable: intervals() never ends")
+
+
+def _report_links(job: _Job, resource: Resource, seen: set[tuple[str, str]]) -> None:
+    for link in resource.log_links:
+        key = (link.name, link.uri)
+        if key not in seen:
+            seen.add(key)
+            job.report(job.task_name, link)
+
+
+async def _delete(job: _Job, connector: AsyncConnector, meta: Any, why: str) -> None:
+    """Delete the job once; a second cancellation does not abandon the deletion."""
+    deletion = asyncio.ensure_future(
+        asyncio.wait_for(connector.delete(meta), job.policy.delete_timeout)
+    )
+    while not deletion.done():
+        try:
+            await asyncio.shield(deletion)
+        except asyncio.CancelledError:
+            continue
+        except Exception:
+            break
+    if deletion.cancelled():
+        return
+    exc = deletion.exception()
+    if exc is not None:
+        logger.warning("%s: deleting the job after %s failed: %s", job.where(), why, exc)

@@ -1,0 +1,307 @@
+"""The local executor's polling loop against connectors that inject faults."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flyteidl.core import execution_pb2, tasks_pb2
+from flyteidl.core.execution_pb2 import TaskExecution
+
+from flyte.connectors import (
+    AsyncConnector,
+    Clock,
+    ConnectorError,
+    ConnectorJobFailedError,
+    ConnectorTimeoutError,
+    PollPolicy,
+    Resource,
+    ResourceMeta,
+    SyncConnector,
+)
+from flyte.connectors._polling import run_job
+
+
+class FakeClock(Clock):
+    """Time that advances only when slept, instantly."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+        await asyncio.sleep(0)
+
+
+@dataclass
+class JobMeta(ResourceMeta):
+    job_id: str
+
+
+@dataclass
+class ScriptedConnector(AsyncConnector):
+    """Answers ``get`` from a script: Resources to return or exceptions to raise, in order."""
+
+    script: list[Any] = field(default_factory=list)
+    creates: int = 0
+    gets: int = 0
+    deleted: list[str] = field(default_factory=list)
+
+    name = "Scripted"
+    task_type_name = "scripted"
+    metadata_type = JobMeta
+
+    async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+        self.creates += 1
+        return JobMeta(job_id=f"job-{self.creates}")
+
+    async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+        self.gets += 1
+        step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        if isinstance(step, Exception):
+            raise step
+        assert isinstance(step, Resource)
+        return step
+
+    async def delete(self, resource_meta: JobMeta, **kwargs: Any) -> None:
+        self.deleted.append(resource_meta.job_id)
+
+
+RUNNING = Resource(phase=TaskExecution.RUNNING)
+DONE = Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 1})
+POLICY = PollPolicy(first_interval=0.1, backoff=2.0, max_interval=1.0, max_get_failures=3)
+
+
+async def run(connector: Any, clock: Clock | None = None, **kwargs: Any) -> Resource:
+    kwargs.setdefault("policy", POLICY)
+    return await run_job(
+        connector, tasks_pb2.TaskTemplate(), {}, task_name="t", clock=clock or FakeClock(), **kwargs
+    )
+
+
+async def test_polls_back_off_to_the_cap_and_stop_without_sleeping_after_the_end() -> None:
+    connector = ScriptedConnector([RUNNING] * 6 + [DONE])
+    clock = FakeClock()
+    resource = await run(connector, clock)
+    assert resource.outputs == {"o0": 1}
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+    assert connector.gets == 7
+    assert connector.deleted == []
+
+
+async def test_transient_get_errors_are_retried_then_the_job_succeeds() -> None:
+    connector = ScriptedConnector([OSError("flaky")] * 3 + [DONE])
+    resource = await run(connector)
+    assert resource.phase == TaskExecution.SUCCEEDED
+    assert connector.gets == 4
+
+
+async def test_get_failing_past_the_limit_deletes_the_job_and_names_the_connector() -> None:
+    connector = ScriptedConnector([OSError("backend down")])
+    with pytest.raises(ConnectorError, match=r"connector 'Scripted'.*4 times.*backend down"):
+        await run(connector)
+    assert connector.gets == 4
+    assert connector.deleted == ["job-1"]
+
+
+async def test_a_job_that_never_ends_is_deleted_when_the_timeout_passes() -> None:
+    connector = ScriptedConnector([RUNNING])
+    clock = FakeClock()
+    with pytest.raises(ConnectorTimeoutError, match="timeout; it was deleted"):
+        await run(connector, clock, timeout=30.0)
+    assert connector.deleted == ["job-1"]
+    assert clock.time == pytest.approx(30.0)
+
+
+async def test_cancelling_the_run_deletes_the_job_exactly_once() -> None:
+    connector = ScriptedConnector([RUNNING])
+    policy = PollPolicy(first_interval=0.001, max_interval=0.005)
+    runner = asyncio.create_task(run(connector, Clock(), policy=policy))
+    while connector.gets < 3:
+        await asyncio.sleep(0.001)
+    runner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+    assert connector.deleted == ["job-1"]
+
+
+async def test_a_second_cancellation_does_not_abandon_the_deletion() -> None:
+    release = asyncio.Event()
+
+    class SlowDelete(ScriptedConnector):
+        async def delete(self, resource_meta: JobMeta, **kwargs: Any) -> None:
+            await release.wait()
+            self.deleted.append(resource_meta.job_id)
+
+    connector = SlowDelete([RUNNING])
+    runner = asyncio.create_task(run(connector, Clock(), policy=PollPolicy(first_interval=0.001)))
+    while connector.gets < 1:
+        await asyncio.sleep(0.001)
+    runner.cancel()
+    await asyncio.sleep(0.01)
+    runner.cancel()
+    await asyncio.sleep(0.01)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+    assert connector.deleted == ["job-1"]
+
+
+async def test_failed_raises_the_connectors_message_and_log_links() -> None:
+    link = execution_pb2.TaskLog(name="console", uri="https://batch/job-1")
+    failed = Resource(phase=TaskExecution.FAILED, message="out of memory", log_links=[link])
+    connector = ScriptedConnector([failed])
+    with pytest.raises(ConnectorJobFailedError) as caught:
+        await run(connector, report=lambda task, link: None)
+    assert "ended FAILED: out of memory" in str(caught.value)
+    assert "console: https://batch/job-1" in str(caught.value)
+    assert caught.value.log_links == [link]
+    assert caught.value.connector_message == "out of memory"
+    assert connector.deleted == []
+
+
+async def test_retryable_failure_starts_a_new_job_up_to_the_retries() -> None:
+    retryable = Resource(phase=TaskExecution.RETRYABLE_FAILED, message="spot instance lost")
+    connector = ScriptedConnector([retryable, DONE])
+    resource = await run(connector, retries=1)
+    assert resource.phase == TaskExecution.SUCCEEDED
+    assert connector.creates == 2
+
+
+async def test_retryable_failure_without_retries_left_raises_after_every_attempt() -> None:
+    retryable = Resource(phase=TaskExecution.RETRYABLE_FAILED, message="spot instance lost")
+    connector = ScriptedConnector([retryable])
+    with pytest.raises(ConnectorJobFailedError, match="RETRYABLE_FAILED after 3 attempts"):
+        await run(connector, retries=2)
+    assert connector.creates == 3
+
+
+async def test_log_links_are_reported_once_as_they_arrive() -> None:
+    first = execution_pb2.TaskLog(name="driver", uri="https://logs/driver")
+    second = execution_pb2.TaskLog(name="worker", uri="https://logs/worker")
+    script = [
+        Resource(phase=TaskExecution.RUNNING, log_links=[first]),
+        Resource(phase=TaskExecution.RUNNING, log_links=[first, second]),
+        Resource(phase=TaskExecution.SUCCEEDED, log_links=[first, second]),
+    ]
+    reported: list[str] = []
+    await run(ScriptedConnector(script), report=lambda task, link: reported.append(link.name))
+    assert reported == ["driver", "worker"]
+
+
+async def test_a_failing_create_names_the_connector_and_the_task() -> None:
+    class BrokenCreate(ScriptedConnector):
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+            raise RuntimeError("quota exceeded")
+
+    with pytest.raises(ConnectorError, match=r"'Scripted'.*task 't' failed in create.*quota"):
+        await run(BrokenCreate([DONE]))
+
+
+async def test_a_sync_connector_runs_in_one_call() -> None:
+    class Adder(SyncConnector):
+        name = "Adder"
+        task_type_name = "adder"
+
+        async def do(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Resource:
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": inputs["a"] + 1})
+
+    resource = await run_job(Adder(), tasks_pb2.TaskTemplate(), {"a": 1}, task_name="t")
+    assert resource.outputs == {"o0": 2}
+
+
+async def test_a_thousand_jobs_in_one_loop_do_not_hold_each_other_up() -> None:
+    class TwoPolls(AsyncConnector):
+        name = "TwoPolls"
+        task_type_name = "two_polls"
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> list[int]:
+            return [0]
+
+        async def get(self, resource_meta: list[int], **kwargs: Any) -> Resource:
+            resource_meta[0] += 1
+            done = resource_meta[0] >= 2
+            return Resource(phase=TaskExecution.SUCCEEDED if done else TaskExecution.RUNNING)
+
+    policy = PollPolicy(first_interval=0.2)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    jobs = [
+        run_job(TwoPolls(), tasks_pb2.TaskTemplate(), {}, task_name="t", policy=policy)
+        for _ in range(1000)
+    ]
+    await asyncio.gather(*jobs)
+    # One job alone takes one 0.2 s wait; a thousand together must not take twice that.
+    assert loop.time() - start < 0.4
+
+
+SIGNAL_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from typing import Any
+    from flyteidl.core import tasks_pb2
+    from flyteidl.core.execution_pb2 import TaskExecution
+    from flyte.connectors import AsyncConnector, PollPolicy, Resource
+    from flyte.connectors._polling import run_job
+    from flyte.connectors._signals import cancel_on_sigterm
+
+    log = open(sys.argv[1], "a")
+
+    class Forever(AsyncConnector):
+        name = "Forever"
+        task_type_name = "forever"
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> dict:
+            return {}
+
+        async def get(self, resource_meta: Any, **kwargs: Any) -> Resource:
+            print("polling", flush=True)
+            return Resource(phase=TaskExecution.RUNNING)
+
+        async def delete(self, resource_meta: Any, **kwargs: Any) -> None:
+            await asyncio.sleep(0.05)
+            log.write("deleted\\n")
+            log.flush()
+
+    async def main() -> None:
+        with cancel_on_sigterm():
+            await run_job(Forever(), tasks_pb2.TaskTemplate(), {}, task_name="t",
+                          policy=PollPolicy(first_interval=0.01, max_interval=0.05))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_delete_the_job_before_the_process_ends(
+    tmp_path: Path, signum: int
+) -> None:
+    script = tmp_path / "forever.py"
+    script.write_text(SIGNAL_SCRIPT)
+    log = tmp_path / "log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, str(script), str(log)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"polling\n"
+        proc.send_signal(signum)
+        try:
+            proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode != 0
+    assert log.read_text() == "deleted\n"
