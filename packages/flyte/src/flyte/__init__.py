@@ -20,7 +20,13 @@ import importlib
 __all__: list[str] = []
 
 #: Public attribute -> the module that defines it, imported on first access.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Resources": "flyte._tasks._resources",
+    "TaskEnvironment": "flyte._tasks._environment",
+    "run": "flyte._runtime._local",
+    "run_async": "flyte._runtime._local",
+    "serialize": "flyte._serialize._package",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -1,4 +1,4 @@
-"""What a task plugin builds on: task templates and the registry of task plugins.
+"""What a task plugin builds on: task templates, the registry of task plugins, their errors.
 
 A task plugin pairs a config type with a task class::
 
@@ -14,9 +14,27 @@ A task plugin pairs a config type with a task class::
         task_type: str = "echo"
 
     TaskPluginRegistry.register(Echo, EchoTask)
+
+Override ``custom_config``, ``config``, ``container_args`` or ``sql`` to change what the backend
+gets, ``execute`` to change how the task runs locally, and ``validate`` to refuse, when the task
+is defined, an interface the plugin cannot serve (raise :class:`TaskDefinitionError`).
 """
 
+from flyte._tasks._errors import (
+    PluginNotFoundError,
+    TaskDefinitionError,
+    TaskInputError,
+    TaskRunError,
+)
 from flyte._tasks._plugins import TaskPluginRegistry
 from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
 
-__all__ = ["AsyncFunctionTaskTemplate", "TaskPluginRegistry", "TaskTemplate"]
+__all__ = [
+    "AsyncFunctionTaskTemplate",
+    "PluginNotFoundError",
+    "TaskDefinitionError",
+    "TaskInputError",
+    "TaskPluginRegistry",
+    "TaskRunError",
+    "TaskTemplate",
+]

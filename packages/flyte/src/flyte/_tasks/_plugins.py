@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from flyte import _discovery
 from flyte._registry import Registry
+from flyte._tasks._errors import PluginNotFoundError
 from flyte._tasks._template import TaskTemplate
 
-__all__ = ["TaskPluginRegistry"]
+__all__ = ["TaskPluginRegistry", "config_type_of", "task_class_for"]
 
 
 class _ConfigTypeRegistry(Registry[type, type[TaskTemplate]]):
@@ -53,6 +54,29 @@ class TaskPluginRegistry:
     def registered(cls) -> dict[type, type[TaskTemplate]]:
         """Every config type registered now, with its task class."""
         return _task_plugins.registered()
+
+
+def task_class_for(config: object) -> type[TaskTemplate]:
+    """The task class registered for the type of the plugin config ``config``.
+
+    Raises :class:`PluginNotFoundError` naming the config type and the ``flyte.tasks`` entry
+    points that were searched.
+    """
+    config_type = type(config)
+    found = TaskPluginRegistry.find(config_type)
+    if found is not None:
+        return found
+    searched = [
+        f"'{r.name}' ({r.distribution} {r.version}: {r.status.value})"
+        for r in _discovery.records()
+        if r.group == "flyte.tasks"
+    ]
+    where = ", ".join(searched) if searched else "none are installed"
+    raise PluginNotFoundError(
+        f"no task plugin is registered for the plugin config type {_name(config_type)}; "
+        f"searched the 'flyte.tasks' entry points ({where}). Install the plugin that provides "
+        f"it, or call TaskPluginRegistry.register({config_type.__qualname__}, YourTask)"
+    )
 
 
 def config_type_of(task_class: type[TaskTemplate]) -> type | None:

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from flyte.cli import _plugins
+from flyte.cli import _plugins, _run, _serialize
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = (_plugins,)
+_SUBCOMMANDS = (_plugins, _run, _serialize)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

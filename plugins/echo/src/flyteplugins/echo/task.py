@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flyte.extend import AsyncFunctionTaskTemplate, TaskPluginRegistry
+from flyte.extend import AsyncFunctionTaskTemplate, TaskDefinitionError, TaskPluginRegistry
 from flyte.models import SerializationContext
 
 __all__ = ["Echo", "EchoTask"]
@@ -25,6 +25,34 @@ class EchoTask(AsyncFunctionTaskTemplate):
     def custom_config(self, sctx: SerializationContext) -> dict[str, Any]:
         """The echo plugin takes no configuration."""
         return {}
+
+    def validate(self) -> None:
+        """Refuse what the backend's echo plugin refuses: it maps at most one input to one output.
+
+        Like flytepropeller's echo plugin, the task has as many outputs as inputs (none or one),
+        and the output has the input's type.
+        """
+        interface = self.typed_interface
+        inputs, outputs = interface.inputs.variables, interface.outputs.variables
+        problem = ""
+        if len(inputs) != len(outputs):
+            problem = f"it has {len(inputs)} input(s) but {len(outputs)} output(s)"
+        elif len(inputs) > 1:
+            problem = f"it has {len(inputs)} inputs; the echo plugin serves at most one"
+        elif inputs:
+            (name, variable), (out_name, out_variable) = *inputs.items(), *outputs.items()
+            if variable.type != out_variable.type:
+                problem = f"its input '{name}' and its output '{out_name}' have different types"
+        if problem:
+            raise TaskDefinitionError(
+                f"the echo plugin (flyteplugins-echo) cannot serve task '{self.name}': {problem}. "
+                f"An echo task returns its one input unchanged, e.g. def f(x: int) -> int"
+            )
+
+    async def execute(self, **inputs: Any) -> Any:
+        """Return the inputs as the outputs, as the backend does; the function body is not run."""
+        outputs = dict(zip(self.interface.outputs, inputs.values(), strict=True))
+        return self.interface.outputs_from_dict(outputs)
 
 
 TaskPluginRegistry.register(Echo, EchoTask)

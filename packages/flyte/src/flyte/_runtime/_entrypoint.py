@@ -1,0 +1,173 @@
+"""The container entry point, ``flyte-execute``: inputs.pb in, outputs.pb or error.pb out.
+
+    flyte-execute --inputs {{.input}} --output-prefix {{.outputPrefix}}
+                  --raw-output-data-prefix {{.rawOutputDataPrefix}} --module app.tasks --task clean
+                  [--code-bundle s3://bucket/fast123.tar.gz --dest /root]
+
+Whatever fails (loading the code bundle or the task, reading or converting the inputs, the task
+itself, writing the outputs) is written to ``<output prefix>/error.pb`` and the process exits 0,
+as flyte-sdk's does: the backend reads the document, not the exit code. Only when even the
+error document cannot be written does the process print the traceback and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import io
+import sys
+import tarfile
+from collections.abc import Sequence
+from typing import Any
+
+from flyteidl.core import literals_pb2
+from google.protobuf import message, unknown_fields
+
+from flyte._runtime import _storage
+from flyte._runtime._documents import Failure, error_document
+from flyte._tasks._template import TaskTemplate
+
+__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "execute_task", "main", "parser"]
+
+OUTPUTS_FILE = "outputs.pb"
+ERROR_FILE = "error.pb"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The entry point's command line, shared by the console script and local runs."""
+    p = argparse.ArgumentParser(
+        prog="flyte-execute", description="Run a flyte task in its container."
+    )
+    p.add_argument("--inputs", required=True, help="path or URI of the inputs LiteralMap")
+    p.add_argument("--output-prefix", required=True, help="folder or URI prefix for the outputs")
+    p.add_argument("--raw-output-data-prefix", default="", help="prefix for offloaded data")
+    p.add_argument("--module", required=True, help="the module that defines the task")
+    p.add_argument("--task", required=True, help="the module attribute that holds the task")
+    p.add_argument("--code-bundle", default="", help="path or URI of the code bundle .tar.gz")
+    p.add_argument("--dest", default=".", help="the folder to unpack the code bundle into")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the task that the arguments name; return the exit code (0 once a document is written)."""
+    args = parser().parse_args(argv)
+    try:
+        try:
+            asyncio.run(execute_task(None, args))
+        except BaseException as exc:  # SystemExit or KeyboardInterrupt from user code, too
+            _write_error(args.output_prefix, Failure(exc, type(exc).__name__, user=False))
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+async def execute_task(task: TaskTemplate | None, args: argparse.Namespace) -> Failure | None:
+    """Run the task for parsed entry point ``args`` and write its outputs or its error document.
+
+    ``task`` is given by an in-process local run; None loads it from ``args.module`` and
+    ``args.task``. Returns the failure written to ``error.pb``, or None on success.
+    """
+    failure = await _run(args, task)
+    if failure is not None:
+        _write_error(args.output_prefix, failure)
+    return failure
+
+
+async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure | None:
+    if task is None:
+        try:
+            task = _load_task(args)
+        except Exception as exc:
+            return Failure(exc, "TaskLoadError", user=True)
+    try:
+        literal_map = _read_inputs(args.inputs)
+    except _storage.StorageError as exc:
+        # A file that is not there will not appear on a retry; a failed read of a store may.
+        transient = not isinstance(exc.__cause__, FileNotFoundError)
+        return Failure(exc, "InputsReadError", user=False, recoverable=transient)
+    except Exception as exc:
+        return Failure(exc, "InputsParseError", user=False)
+    from flyte.types import TypeEngine
+
+    interface = task.interface
+    names = [n for n in interface.inputs if n in literal_map.literals]
+    missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
+    if missing:
+        error = ValueError(f"task '{task.name}': the inputs file has no input {', '.join(missing)}")
+        return Failure(error, "InputsMissing", user=True)
+    try:
+        inputs = await TypeEngine.literal_map_to_python(
+            literal_map, {n: interface.inputs[n] for n in names}
+        )
+    except Exception as exc:
+        return Failure(exc, "InputConversionError", user=True)
+    values = {**{n: interface.defaults[n] for n in interface.inputs if n not in names}, **inputs}
+    try:
+        result = await task.execute(**values)
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        return Failure(exc, type(exc).__name__, user=True, raised_by_task=True)
+    try:
+        outputs = interface.outputs_to_dict(result)
+        output_map = await TypeEngine.to_literal_map(outputs, interface.outputs)
+    except Exception as exc:
+        return Failure(exc, "OutputConversionError", user=True)
+    try:
+        _storage.write_bytes(
+            _storage.join(args.output_prefix, OUTPUTS_FILE),
+            output_map.SerializeToString(deterministic=True),
+        )
+    except _storage.StorageError as exc:
+        return Failure(exc, "OutputsWriteError", user=False, recoverable=True)
+    return None
+
+
+def _load_task(args: argparse.Namespace) -> TaskTemplate:
+    if args.code_bundle:
+        _unpack(args.code_bundle, args.dest)
+    if args.dest not in sys.path:
+        sys.path.insert(0, args.dest)
+    module = importlib.import_module(args.module)
+    task: Any = getattr(module, args.task, None)
+    if not isinstance(task, TaskTemplate):
+        raise LookupError(
+            f"{args.module}.{args.task} is {'missing' if task is None else repr(task)}, not a task"
+        )
+    return task
+
+
+def _unpack(location: str, dest: str) -> None:
+    data = _storage.read_bytes(location)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        # The "data" filter refuses absolute paths, links out of dest and device files.
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, filter="data")
+        else:  # pragma: no cover - Pythons before the tarfile filters
+            tar.extractall(dest)
+
+
+def _read_inputs(uri: str) -> literals_pb2.LiteralMap:
+    data = _storage.read_bytes(uri)
+    literal_map = literals_pb2.LiteralMap()
+    try:
+        literal_map.ParseFromString(data)
+    except message.DecodeError as exc:
+        raise ValueError(f"{uri} is not a LiteralMap: {exc}") from exc
+    # Arbitrary bytes can parse as a message made of unknown fields only.
+    if len(unknown_fields.UnknownFieldSet(literal_map)):
+        raise ValueError(f"{uri} is not a LiteralMap: it holds fields a LiteralMap does not have")
+    return literal_map
+
+
+def _write_error(output_prefix: str, failure: Failure) -> None:
+    document = error_document(failure)
+    _storage.write_bytes(
+        _storage.join(output_prefix, ERROR_FILE), document.SerializeToString(deterministic=True)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Local runs: the backend's path (serialize, write inputs, the entry point, read outputs), in process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
+
+from flyte._runtime import _entrypoint, _storage
+from flyte._runtime._documents import Failure
+from flyte._serialize._task import serialize_task
+from flyte._tasks._errors import TaskInputError, TaskRunError
+from flyte._tasks._template import TaskTemplate
+from flyte.errors import TypeTransformerFailedError
+from flyte.models import SerializationContext
+
+__all__ = ["bind_inputs", "run", "run_async"]
+
+
+def bind_inputs(task: TaskTemplate, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """``inputs`` checked against the task's interface; raises :class:`TaskInputError`."""
+    if not isinstance(task, TaskTemplate):
+        raise TaskInputError(f"flyte.run takes a task (see TaskEnvironment.task), got {task!r}")
+    interface = task.interface
+    unknown = [n for n in inputs if n not in interface.inputs]
+    if unknown:
+        raise TaskInputError(
+            f"task '{task.name}' has no input {', '.join(map(repr, unknown))}; its inputs are "
+            f"{', '.join(interface.inputs) or 'none'}"
+        )
+    missing = [n for n in interface.inputs if n not in inputs and n not in interface.defaults]
+    if missing:
+        raise TaskInputError(
+            f"task '{task.name}' is missing the input {', '.join(map(repr, missing))} "
+            f"({', '.join(_type_name(interface.inputs[n]) for n in missing)})"
+        )
+    return {n: inputs[n] if n in inputs else interface.defaults[n] for n in interface.inputs}
+
+
+async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
+    """Run ``task`` locally on ``inputs``; return None, its single output or a tuple of outputs.
+
+    Raises :class:`TaskInputError` for a missing, unknown or wrongly typed input, the task's own
+    exception when its body raised, and :class:`TaskRunError` for any other failure the entry
+    point reported in its error document.
+    """
+    from flyte.types import TypeEngine
+
+    values = bind_inputs(task, inputs)
+    try:
+        literal_map = await TypeEngine.to_literal_map(values, task.interface.inputs)
+    except TypeTransformerFailedError as exc:
+        raise TaskInputError(f"task '{task.name}': {exc}") from exc
+    workdir = tempfile.mkdtemp(prefix="flyte-run-")
+    try:
+        inputs_path = os.path.join(workdir, "inputs.pb")
+        output_prefix = os.path.join(workdir, "outputs")
+        sctx = SerializationContext(
+            input_path=inputs_path,
+            output_path=output_prefix,
+            raw_output_path=os.path.join(workdir, "raw"),
+        )
+        template = serialize_task(task, sctx)
+        _storage.write_bytes(inputs_path, literal_map.SerializeToString(deterministic=True))
+        # The container's own command line, parsed by the entry point's own parser.
+        args = _entrypoint.parser().parse_args(list(template.container.args)[1:])
+        failure = await _entrypoint.execute_task(task, args)
+        if failure is not None:
+            _raise(task, output_prefix, failure)
+        outputs = literals_pb2.LiteralMap()
+        outputs.ParseFromString(_storage.read_bytes(_storage.join(output_prefix, "outputs.pb")))
+        values = await TypeEngine.literal_map_to_python(outputs, task.interface.outputs)
+        return task.interface.outputs_from_dict(values)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _raise(task: TaskTemplate, output_prefix: str, failure: Failure) -> None:
+    """Raise the task's own exception, or a TaskRunError made from the error document."""
+    if failure.raised_by_task:
+        raise failure.exception
+    document = errors_pb2.ErrorDocument()
+    document.ParseFromString(_storage.read_bytes(_storage.join(output_prefix, "error.pb")))
+    error = document.error
+    raise TaskRunError(
+        f"task '{task.name}' failed ({error.code}): {error.message.split(chr(10), 1)[0]}",
+        code=error.code,
+        kind=execution_pb2.ExecutionError.ErrorKind.Name(error.origin),
+        recoverable=error.kind == errors_pb2.ContainerError.RECOVERABLE,
+    ) from failure.exception
+
+
+def run(task: TaskTemplate, /, **inputs: Any) -> Any:
+    """Run ``task`` locally on ``inputs`` and return its outputs (see :func:`run_async`).
+
+    Called from inside a running event loop, it runs the task on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_async(task, **inputs))
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(run_async(task, **inputs))
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"flyte-run-{task.name}")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _type_name(t: Any) -> str:
+    return getattr(t, "__qualname__", None) or repr(t)

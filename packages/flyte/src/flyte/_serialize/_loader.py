@@ -1,0 +1,56 @@
+"""Loading the tasks of a Python file or module, by path or dotted name."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from flyte._serialize._location import module_name_for_file
+from flyte._tasks._errors import TaskDefinitionError
+from flyte._tasks._template import TaskTemplate
+
+__all__ = ["find_tasks", "load_module"]
+
+
+def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
+    """Import a ``.py`` file (named by its path under ``root_dir``) or a dotted module name.
+
+    ``root_dir`` (default: the file's folder, or the working directory for a module name) is
+    put first on ``sys.path``, as the container does with the unpacked code bundle.
+    """
+    path = Path(file_or_module)
+    is_file = file_or_module.endswith(".py") or path.is_file()
+    root = Path(root_dir) if root_dir else (path.resolve().parent if is_file else Path.cwd())
+    root_str = str(root.resolve())
+    if root_str not in sys.path:
+        sys.path.insert(0, root_str)
+    if not is_file:
+        return importlib.import_module(file_or_module)
+    if not path.is_file():
+        raise TaskDefinitionError(f"no such Python file: {file_or_module}")
+    name = module_name_for_file(path, root)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path.resolve())
+    if spec is None or spec.loader is None:
+        raise TaskDefinitionError(f"cannot import {file_or_module} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def find_tasks(module: ModuleType) -> dict[str, TaskTemplate]:
+    """The tasks a module defines, by attribute name, in definition order (imported ones left out)."""
+    found = {}
+    for attribute, value in vars(module).items():
+        if isinstance(value, TaskTemplate) and value.module == module.__name__:
+            found[attribute] = value
+    return found

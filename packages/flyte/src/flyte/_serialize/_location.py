@@ -1,0 +1,76 @@
+"""Where a task lives (module and attribute) and the runtime command line that loads it there."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flyte._tasks._template import TaskTemplate
+    from flyte.models import SerializationContext
+
+__all__ = ["RUNTIME_COMMAND", "module_name_for_file", "runtime_args", "task_location"]
+
+#: The console script of flyte-core that a task's container runs.
+RUNTIME_COMMAND = "flyte-execute"
+
+
+def runtime_args(task: TaskTemplate, sctx: SerializationContext) -> list[str]:
+    """The container args: the entry point, the backend's path placeholders, the task's location."""
+    module, attribute = task_location(task, sctx.root_dir)
+    args = [
+        RUNTIME_COMMAND,
+        "--inputs",
+        sctx.input_path,
+        "--output-prefix",
+        sctx.output_path,
+        "--raw-output-data-prefix",
+        sctx.raw_output_path,
+        "--module",
+        module,
+        "--task",
+        attribute,
+    ]
+    bundle = sctx.code_bundle
+    if bundle is not None and bundle.location:
+        args += ["--code-bundle", bundle.location, "--dest", bundle.destination]
+    return args
+
+
+def task_location(task: TaskTemplate, root_dir: str = ".") -> tuple[str, str]:
+    """The importable module of ``task`` and the attribute of that module that holds it.
+
+    A task defined in a script run as ``__main__`` is named by the script's path under
+    ``root_dir``, as the container imports it from the code bundle.
+    """
+    module = sys.modules.get(task.module)
+    name = task.module
+    if name == "__main__" and module is not None and getattr(module, "__file__", None):
+        name = module_name_for_file(Path(str(module.__file__)), Path(root_dir))
+    return name, _attribute(task, module)
+
+
+def _attribute(task: TaskTemplate, module: object) -> str:
+    func = getattr(task, "func", None)
+    guess = getattr(func, "__name__", None)
+    namespace: dict[str, object] = vars(module) if module is not None else {}
+    if isinstance(guess, str) and namespace.get(guess) is task:
+        return guess
+    for key, value in namespace.items():
+        if value is task:
+            return key
+    return guess if isinstance(guess, str) else task.name
+
+
+def module_name_for_file(path: Path, root_dir: Path) -> str:
+    """The dotted module name of the Python file ``path`` relative to ``root_dir``."""
+    path, root = path.resolve(), root_dir.resolve()
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)

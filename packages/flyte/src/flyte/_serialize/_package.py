@@ -1,0 +1,81 @@
+"""``flyte.serialize``: tasks as admin ``TaskSpec`` files plus the code bundle, as ``pyflyte package`` lays them out."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flyte._serialize._bundle import build_code_bundle
+from flyte._serialize._loader import find_tasks, load_module
+from flyte._serialize._task import serialize_task
+from flyte._tasks._template import TaskTemplate
+from flyte.models import CodeBundle, SerializationContext
+
+if TYPE_CHECKING:
+    from flyteidl.admin import task_pb2
+
+__all__ = ["serialize"]
+
+#: What ``flytectl register files`` replaces with the uploaded bundle's URI and its folder.
+REMOTE_PACKAGE_PATH = "{{ .remote_package_path }}"
+DEST_DIR = "{{ .dest_dir }}"
+
+
+def serialize(
+    target: TaskTemplate | Iterable[TaskTemplate] | str,
+    *,
+    project: str = "",
+    domain: str = "",
+    version: str = "",
+    org: str = "",
+    output_dir: str | os.PathLike[str] | None = None,
+    root_dir: str | os.PathLike[str] | None = None,
+    image: str | None = None,
+) -> list[task_pb2.TaskSpec]:
+    """Serialize tasks to admin ``TaskSpec`` messages, and write them out if ``output_dir`` is given.
+
+    ``target`` is a task, tasks, or a Python file or module whose tasks are all taken. With
+    ``output_dir``, each spec is written as ``<index>_<task name>_1.pb`` beside the code bundle
+    ``fast<hash>.tar.gz`` of ``root_dir`` (default: the file's folder or the working directory),
+    the layout ``flytectl register files`` takes; ``version`` then defaults to the bundle's hash.
+    """
+    from flyteidl.admin import task_pb2
+
+    root = Path(root_dir) if root_dir is not None else None
+    if isinstance(target, str):
+        module = load_module(target, str(root) if root else None)
+        tasks = list(find_tasks(module).values())
+        if root is None:
+            root = Path(target).resolve().parent if target.endswith(".py") else Path.cwd()
+    else:
+        tasks = [target] if isinstance(target, TaskTemplate) else list(target)
+    root = root or Path.cwd()
+    bundle: CodeBundle | None = None
+    if output_dir is not None:
+        _, built = build_code_bundle(root, output_dir)
+        bundle = CodeBundle(REMOTE_PACKAGE_PATH, DEST_DIR, built.computed_version)
+        version = version or built.computed_version
+    sctx = SerializationContext(
+        project=project,
+        domain=domain,
+        version=version,
+        org=org,
+        code_bundle=bundle,
+        root_dir=str(root),
+        image=image,
+    )
+    specs = [task_pb2.TaskSpec(template=serialize_task(t, sctx)) for t in tasks]
+    if output_dir is not None:
+        _write_specs(specs, Path(output_dir))
+    return specs
+
+
+def _write_specs(specs: list[task_pb2.TaskSpec], folder: Path) -> None:
+    # pyflyte pads the index to the digits of the count (math.log10 of it, rounded up).
+    width = math.ceil(math.log10(len(specs))) if specs else 0
+    for index, spec in enumerate(specs):
+        name = f"{str(index).zfill(width)}_{spec.template.id.name}_1.pb"
+        (folder / name).write_bytes(spec.SerializeToString(deterministic=True))

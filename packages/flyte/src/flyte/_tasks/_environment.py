@@ -1,0 +1,129 @@
+"""TaskEnvironment and its ``task`` decorator: how a Python function becomes a task."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from flyte._tasks._errors import TaskDefinitionError
+from flyte._tasks._plugins import task_class_for
+from flyte._tasks._resources import Resources
+from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
+
+__all__ = ["Resources", "TaskEnvironment"]
+
+_UNSET: Any = object()
+
+
+@dataclass
+class TaskEnvironment:
+    """The settings shared by the tasks defined through it, and the ``task`` decorator.
+
+    ::
+
+        env = flyte.TaskEnvironment(name="etl", image="ghcr.io/acme/etl:1", retries=2,
+                                    resources=flyte.Resources(cpu=2, memory="4Gi"))
+
+        @env.task
+        def clean(rows: list[int]) -> list[int]: ...
+
+        @env.task(config=Echo(), retries=0, timeout=60)
+        def echo(x: int) -> int: ...
+
+    ``plugin_config`` makes every task of the environment a task of that plugin, unless a task
+    passes its own ``config=`` (``plugin_config=`` is the same argument).
+    """
+
+    name: str
+    image: str | None = None
+    resources: Resources | None = None
+    env_vars: Mapping[str, str] = field(default_factory=dict)
+    secrets: Sequence[str] = ()
+    cache: bool | str = False
+    retries: int = 0
+    timeout: datetime.timedelta | int | None = None
+    plugin_config: Any = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise TaskDefinitionError("TaskEnvironment needs a non-empty name")
+        if self.resources is not None and not isinstance(self.resources, Resources):
+            raise TaskDefinitionError(
+                f"TaskEnvironment '{self.name}': resources must be flyte.Resources, got "
+                f"{type(self.resources).__name__}"
+            )
+
+    @overload
+    def task(self, func: Callable[..., Any], /) -> TaskTemplate: ...
+
+    @overload
+    def task(
+        self,
+        *,
+        config: Any = ...,
+        plugin_config: Any = ...,
+        name: str | None = ...,
+        retries: int | None = ...,
+        timeout: datetime.timedelta | int | None = ...,
+        cache: bool | str | None = ...,
+        resources: Resources | None = ...,
+        env_vars: Mapping[str, str] | None = ...,
+    ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
+
+    def task(
+        self,
+        func: Callable[..., Any] | None = None,
+        *,
+        config: Any = _UNSET,
+        plugin_config: Any = _UNSET,
+        name: str | None = None,
+        retries: int | None = None,
+        timeout: datetime.timedelta | int | None = None,
+        cache: bool | str | None = None,
+        resources: Resources | None = None,
+        env_vars: Mapping[str, str] | None = None,
+    ) -> TaskTemplate | Callable[[Callable[..., Any]], TaskTemplate]:
+        """Make a task of a sync or async function, bare (``@env.task``) or with arguments.
+
+        The task's class is :class:`AsyncFunctionTaskTemplate`, or the class a task plugin
+        registered for the type of ``config`` (or of the environment's ``plugin_config``).
+        Raises :class:`TaskDefinitionError` for a function that cannot be a task and
+        ``PluginNotFoundError`` for a config type that no plugin serves.
+        """
+        if config is not _UNSET and plugin_config is not _UNSET:
+            raise TaskDefinitionError(
+                "pass the plugin config as config= or plugin_config= (they are the same), not both"
+            )
+        chosen = config if config is not _UNSET else plugin_config
+        if chosen is _UNSET:
+            chosen = self.plugin_config
+
+        def decorate(fn: Callable[..., Any]) -> TaskTemplate:
+            if not callable(fn) or isinstance(fn, TaskTemplate):
+                raise TaskDefinitionError(f"@env.task decorates a function, got {fn!r}")
+            cls: type[TaskTemplate] = (
+                AsyncFunctionTaskTemplate if chosen is None else task_class_for(chosen)
+            )
+            if not issubclass(cls, AsyncFunctionTaskTemplate):
+                raise TaskDefinitionError(
+                    f"the task plugin {cls.__qualname__} for {type(chosen).__qualname__} is not "
+                    f"a function task; construct it directly instead of decorating "
+                    f"{getattr(fn, '__qualname__', fn)}"
+                )
+            task_env = self.env_vars if env_vars is None else {**self.env_vars, **env_vars}
+            return cls(
+                fn,
+                name=name or f"{self.name}.{fn.__name__}",
+                plugin_config=chosen,
+                image=self.image,
+                resources=resources or self.resources,
+                env_vars=task_env,
+                secrets=self.secrets,
+                cache=self.cache if cache is None else cache,
+                retries=self.retries if retries is None else retries,
+                timeout=self.timeout if timeout is None else timeout,
+            )
+
+        return decorate if func is None else decorate(func)

@@ -1,0 +1,113 @@
+"""Interface extraction: a function's type hints as a NativeInterface, and its flyteidl TypedInterface."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from flyte._tasks._errors import TaskDefinitionError
+from flyte.errors import TypeTransformerFailedError
+from flyte.models import NativeInterface
+
+if TYPE_CHECKING:
+    from flyteidl.core import interface_pb2
+
+__all__ = ["describe_function", "extract_interface", "typed_interface"]
+
+
+def describe_function(func: Callable[..., Any]) -> str:
+    """The function as error messages name it: ``module.qualname``."""
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
+
+
+def extract_interface(func: Callable[..., Any]) -> NativeInterface:
+    """The inputs (with their defaults) and the named outputs of ``func``, from its type hints.
+
+    Raises :class:`TaskDefinitionError` naming the function and the parameter for a missing type
+    hint, ``*args``/``**kwargs``, a positional-only parameter or a hint that cannot be resolved.
+    """
+    where = describe_function(func)
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception as exc:  # a forward reference that does not resolve, among others
+        raise TaskDefinitionError(f"cannot resolve the type hints of {where}: {exc}") from exc
+    signature = inspect.signature(func)
+    inputs: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for name, param in signature.parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+            raise TaskDefinitionError(
+                f"{where}: parameter '{star}{name}' is not supported; a task's inputs are named "
+                f"parameters with type hints"
+            )
+        if param.kind is param.POSITIONAL_ONLY:
+            raise TaskDefinitionError(
+                f"{where}: parameter '{name}' is positional-only; a task's inputs are passed by name"
+            )
+        if name not in hints:
+            raise TaskDefinitionError(
+                f"{where}: parameter '{name}' has no type hint; add one, e.g. '{name}: int'"
+            )
+        inputs[name] = hints[name]
+        if param.default is not param.empty:
+            defaults[name] = param.default
+    outputs, output_tuple = _outputs(hints.get("return", None), where)
+    return NativeInterface(inputs, defaults, outputs, output_tuple)
+
+
+def _outputs(hint: Any, where: str) -> tuple[dict[str, Any], type | None]:
+    if hint is None or hint is type(None):
+        return {}, None
+    if isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields"):
+        fields = typing.get_type_hints(hint, include_extras=True)
+        return {f: fields[f] for f in hint._fields}, hint
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            raise TaskDefinitionError(
+                f"{where}: the return type {hint} has no fixed length; return a tuple of "
+                f"fixed length (one output each) or a list"
+            )
+        return {f"o{i}": t for i, t in enumerate(args)}, None
+    return {"o0": hint}, None
+
+
+def typed_interface(interface: NativeInterface, where: str) -> interface_pb2.TypedInterface:
+    """The flyteidl ``TypedInterface`` of ``interface``.
+
+    Raises :class:`TaskDefinitionError` naming ``where`` and the input or output whose type the
+    type engine cannot convert.
+    """
+    from flyteidl.core import interface_pb2
+
+    return interface_pb2.TypedInterface(
+        inputs=_variable_map(interface.inputs, where, "input"),
+        outputs=_variable_map(interface.outputs, where, "output"),
+    )
+
+
+def _variable_map(
+    python_types: Mapping[str, Any], where: str, role: str
+) -> interface_pb2.VariableMap:
+    from flyteidl.core import interface_pb2
+
+    from flyte.types import TypeEngine
+
+    variables = {}
+    for name, python_type in python_types.items():
+        try:
+            literal_type = TypeEngine.to_literal_type(python_type)
+        except TypeTransformerFailedError as exc:
+            raise TaskDefinitionError(
+                f"{where}: {role} '{name}' has the unsupported type {_type_name(python_type)}: "
+                f"{exc}"
+            ) from exc
+        variables[name] = interface_pb2.Variable(type=literal_type, description=name)
+    return interface_pb2.VariableMap(variables=variables)
+
+
+def _type_name(t: Any) -> str:
+    return getattr(t, "__qualname__", None) or repr(t)

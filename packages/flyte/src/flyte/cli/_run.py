@@ -1,0 +1,106 @@
+"""``flyte run --local FILE TASK --INPUT VALUE ...``: run a task locally and print its outputs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime
+import enum
+import json
+import sys
+import traceback
+from typing import Any
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: Any) -> None:
+    """Add ``run`` to the ``flyte`` command."""
+    parser = commands.add_parser(
+        "run",
+        help="run a task locally",
+        description="Run a task of FILE locally, through the same path a backend takes. Inputs "
+        "are given as --NAME VALUE and parsed by the type engine: numbers, true/false, strings, "
+        "JSON for lists, dicts and dataclasses, ISO dates, enum names.",
+    )
+    parser.add_argument("--local", action="store_true", help="run in this process (required)")
+    parser.add_argument("file", metavar="FILE", help="a Python file or module that defines tasks")
+    parser.add_argument("task", metavar="TASK", help="the task's variable name or task name")
+    parser.add_argument("inputs", nargs=argparse.REMAINDER, help="--NAME VALUE for each input")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flyte.errors import FlyteError
+
+    if not args.local:
+        print("flyte run: only local runs are supported; pass --local", file=sys.stderr)
+        return 2
+    try:
+        outputs, names = asyncio.run(_execute(args))
+    except FlyteError as exc:
+        print(f"flyte run: {exc}", file=sys.stderr)
+        return 1
+    except Exception:
+        traceback.print_exc()
+        print(f"flyte run: task {args.task!r} failed", file=sys.stderr)
+        return 1
+    for name in names:
+        print(f"{name}: {_readable(outputs[name])}")
+    return 0
+
+
+async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    from flyte._runtime._inputs import parse_input
+    from flyte._runtime._local import run_async
+    from flyte._serialize._loader import find_tasks, load_module
+    from flyte._tasks._errors import TaskInputError
+
+    tasks = find_tasks(load_module(args.file))
+    task = tasks.get(args.task) or next((t for t in tasks.values() if t.name == args.task), None)
+    if task is None:
+        raise TaskInputError(
+            f"{args.file} defines no task {args.task!r}; it defines {', '.join(tasks) or 'none'}"
+        )
+    raw = _raw_inputs(args.inputs, list(task.interface.inputs), task.name)
+    inputs = {n: await parse_input(n, text, task.interface.inputs[n]) for n, text in raw.items()}
+    result = await run_async(task, **inputs)
+    names = list(task.interface.outputs)
+    return task.interface.outputs_to_dict(result), names
+
+
+def _raw_inputs(argv: list[str], names: list[str], task_name: str) -> dict[str, str]:
+    from flyte._tasks._errors import TaskInputError
+
+    parser = argparse.ArgumentParser(prog=f"flyte run {task_name}", add_help=False)
+    for name in names:
+        parser.add_argument(f"--{name}", f"--{name.replace('_', '-')}", dest=name)
+    known, unknown = parser.parse_known_args(argv)
+    if unknown:
+        raise TaskInputError(
+            f"task '{task_name}' has no input {' '.join(unknown)}; its inputs are "
+            f"{', '.join('--' + n for n in names) or 'none'}"
+        )
+    return {n: v for n, v in vars(known).items() if v is not None}
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=_json_default)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(type(value).__name__)

@@ -1,0 +1,97 @@
+"""The container entry point: whatever fails, the backend gets an error document, never a bare crash."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flyteidl.core import errors_pb2, execution_pb2
+
+from flyte._runtime import main
+
+TASKS = """
+import flyte
+
+env = flyte.TaskEnvironment(name="rt")
+
+@env.task
+def hello() -> None:
+    pass
+
+not_a_task = 42
+"""
+
+
+@pytest.fixture
+def code(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "rt_tasks.py").write_text(textwrap.dedent(TASKS))
+    yield folder
+    sys.modules.pop("rt_tasks", None)
+    if str(folder) in sys.path:
+        sys.path.remove(str(folder))
+
+
+def _error(prefix: Path) -> errors_pb2.ContainerError:
+    assert not (prefix / "outputs.pb").exists()
+    document = errors_pb2.ErrorDocument()
+    document.ParseFromString((prefix / "error.pb").read_bytes())
+    return document.error
+
+
+def _run(code: Path, inputs: Path, out: Path, module: str = "rt_tasks", task: str = "hello") -> int:
+    argv = ["--inputs", str(inputs), "--output-prefix", str(out), "--dest", str(code)]
+    return main([*argv, "--module", module, "--task", task])
+
+
+def test_missing_inputs_file_is_a_system_error_document(code: Path, tmp_path: Path) -> None:
+    assert _run(code, tmp_path / "nowhere.pb", tmp_path / "out") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "SYSTEM:InputsReadError"
+    assert error.origin == execution_pb2.ExecutionError.SYSTEM
+    assert error.kind == errors_pb2.ContainerError.NON_RECOVERABLE
+    assert "nowhere.pb" in error.message
+
+
+def test_inputs_that_are_not_a_literal_map_give_an_error_document(
+    code: Path, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "inputs.pb"
+    inputs.write_bytes(b"h\x01p\x02")  # parses as a message, but only of unknown fields
+    assert _run(code, inputs, tmp_path / "out") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "SYSTEM:InputsParseError"
+    assert "is not a LiteralMap" in error.message
+
+
+def test_a_module_that_does_not_import_is_a_user_error(code: Path, tmp_path: Path) -> None:
+    assert _run(code, tmp_path / "in.pb", tmp_path / "out", module="no_such_module") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "USER:TaskLoadError"
+    assert "No module named 'no_such_module'" in error.message
+
+
+def test_an_attribute_that_is_not_a_task_is_named(code: Path, tmp_path: Path) -> None:
+    assert _run(code, tmp_path / "in.pb", tmp_path / "out", task="not_a_task") == 0
+    assert "rt_tasks.not_a_task is 42, not a task" in _error(tmp_path / "out").message
+
+
+def test_console_script_writes_the_document_and_exits_zero(code: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["--inputs", str(tmp_path / "none.pb"), "--output-prefix", str(out)]
+    argv += ["--dest", str(code), "--module", "rt_tasks", "--task", "hello"]
+    script = "import sys; from flyte._runtime import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _error(out).code == "SYSTEM:InputsReadError"
+
+
+def test_an_unwritable_output_prefix_exits_nonzero(code: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert _run(code, tmp_path / "in.pb", blocker / "out") == 1
