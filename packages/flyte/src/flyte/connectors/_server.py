@@ -1,0 +1,145 @@
+"""The connector service: a ``grpc.aio`` server a Flyte backend calls to run connector tasks.
+
+    from flyte.connectors._server import ConnectorServer
+
+    server = await ConnectorServer.start(host="127.0.0.1", port=8000)
+    await server.wait()
+
+It serves flyteidl's ``AsyncAgentService``, ``SyncAgentService`` and ``AgentMetadataService``
+over every registered connector, plus ``grpc.health.v1.Health``. On stop it reports
+NOT_SERVING, takes no new calls and lets the calls in flight finish within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from flyteidl.service import agent_pb2 as service_pb2
+
+from flyte import _discovery
+from flyte._discovery import PluginRecord, PluginStatus
+from flyte.connectors._connector import ConnectorBase, ConnectorRegistry
+from flyte.connectors._health import HEALTH_SERVICE, NOT_SERVING, HealthServicer
+from flyte.connectors._metrics import Metrics, start_metrics
+from flyte.connectors._rpc import service_handler
+from flyte.connectors._service import ConnectorService
+from flyte.errors import FlyteError
+
+__all__ = ["AGENT_SERVICES", "ConnectorServer", "LoadReport", "load_connectors"]
+
+#: The flyteidl services the server implements, by full name.
+AGENT_SERVICES = tuple(
+    service_pb2.DESCRIPTOR.services_by_name[name]
+    for name in ("AsyncAgentService", "SyncAgentService", "AgentMetadataService")
+)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What the server serves after loading its connectors, and the plugins that failed."""
+
+    connectors: list[ConnectorBase]
+    failed: list[PluginRecord]
+
+
+def load_connectors(modules: list[str] | tuple[str, ...] = ()) -> LoadReport:
+    """Import ``modules`` (their ``ConnectorRegistry.register`` calls register connectors), then
+    load every ``flyte.connectors`` entry point; a plugin that fails is reported, not raised.
+    """
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            raise FlyteError(f"cannot import the connector module '{module}': {exc}") from exc
+    connectors = ConnectorRegistry.list_connectors()
+    failed = [
+        r
+        for r in _discovery.records()
+        if r.group == "flyte.connectors"
+        and r.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE)
+    ]
+    return LoadReport(connectors, failed)
+
+
+def _credentials(tls_cert: str | None, tls_key: str | None) -> grpc.ServerCredentials | None:
+    if not tls_cert and not tls_key:
+        return None
+    if not (tls_cert and tls_key):
+        raise FlyteError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+    pair = (Path(tls_key).read_bytes(), Path(tls_cert).read_bytes())
+    return grpc.ssl_server_credentials([pair])
+
+
+class ConnectorServer:
+    """A running connector service; make one with :meth:`start`."""
+
+    def __init__(
+        self, server: grpc.aio.Server, port: int, health: HealthServicer, metrics: Metrics
+    ) -> None:
+        self._server = server
+        self.port = port
+        self._health = health
+        self._metrics = metrics
+
+    @classmethod
+    async def start(
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        metrics_port: int | None = None,
+    ) -> ConnectorServer:
+        """Start serving on ``host:port`` (port 0 picks a free one, see :attr:`port`).
+
+        TLS is on when ``tls_cert`` and ``tls_key`` (PEM files) are given; Prometheus metrics are
+        served on ``metrics_port`` when given (needs the ``metrics`` extra).
+        """
+        credentials = _credentials(tls_cert, tls_key)
+        metrics = start_metrics(host, metrics_port)
+        service = ConnectorService()
+        health = HealthServicer([s.full_name for s in AGENT_SERVICES])
+        server = grpc.aio.server()
+        handlers = [service_handler(s, service, metrics) for s in AGENT_SERVICES]
+        handlers.append(service_handler(HEALTH_SERVICE, health, metrics))
+        server.add_generic_rpc_handlers(handlers)
+        address = f"{host}:{port}"
+        try:
+            if credentials is None:
+                bound = server.add_insecure_port(address)
+            else:
+                bound = server.add_secure_port(address, credentials)
+        except RuntimeError as exc:
+            metrics.stop()
+            raise FlyteError(f"cannot listen on {address}: {exc}") from exc
+        await server.start()
+        return cls(server, bound, health, metrics)
+
+    async def stop(self, grace: float | None = 10.0) -> None:
+        """Report NOT_SERVING, refuse new calls, let calls in flight finish within ``grace`` seconds."""
+        self._health.set_all(NOT_SERVING)
+        await self._server.stop(grace)
+        self._metrics.stop()
+
+    async def wait(self) -> None:
+        """Wait until the server has stopped."""
+        await self._server.wait_for_termination()
+
+    async def serve_until_signalled(self, grace: float = 10.0) -> None:
+        """Serve until SIGTERM or SIGINT, then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            await stopping.wait()
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            await self.stop(grace)

@@ -1,0 +1,333 @@
+"""The connector service's methods: flyteidl's AsyncAgentService, SyncAgentService and AgentMetadataService.
+
+Each method maps failures to the status codes a backend acts on: an unknown task type is
+``NOT_FOUND`` naming it; an undecodable ``resource_meta`` or a malformed request is
+``INVALID_ARGUMENT``; a connector's exception is ``INTERNAL`` with its message; a method a
+connector does not implement is ``UNIMPLEMENTED``. None of them stops the server. A successful
+job whose outputs do not convert is answered as a ``FAILED`` Resource with an ``agent_error``,
+so that the backend stops polling it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+import grpc
+from flyteidl.admin import agent_pb2
+from flyteidl.core import execution_pb2, interface_pb2, literals_pb2, tasks_pb2
+from flyteidl.core.execution_pb2 import TaskExecution
+
+from flyte.connectors._connector import (
+    AsyncConnector,
+    ConnectorBase,
+    ConnectorRegistry,
+    SyncConnector,
+)
+from flyte.connectors._convert import declared_types, inputs_to_python, outputs_to_literal_map
+from flyte.connectors._envelope import unwrap, wrap
+from flyte.connectors._errors import ConnectorError, ConnectorNotFoundError, ResourceMetaError
+from flyte.connectors._resource import Resource
+from flyte.connectors._rpc import RpcAbort
+from flyte.errors import FlyteError, TypeTransformerFailedError
+
+__all__ = ["ConnectorService", "resource_to_proto"]
+
+T = TypeVar("T")
+
+_INVALID = grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def resource_to_proto(
+    resource: Resource, output_types: dict[str, type], where: str
+) -> agent_pb2.Resource:
+    """A connector's :class:`Resource` as flyteidl's, outputs converted with the declared types.
+
+    Outputs are read only in ``SUCCEEDED``; when there are none the job wrote them to the output
+    prefix itself, as flyteidl allows.
+    """
+    proto = agent_pb2.Resource(phase=resource.phase, message=resource.message)
+    proto.log_links.extend(resource.log_links)
+    if resource.custom_info:
+        proto.custom_info.update(resource.custom_info)
+    if resource.phase == TaskExecution.SUCCEEDED and resource.outputs is not None:
+        try:
+            literals = await outputs_to_literal_map(resource.outputs, output_types, where)
+        except (ConnectorError, TypeTransformerFailedError) as exc:
+            proto.phase = TaskExecution.FAILED
+            proto.message = f"the job succeeded but its outputs could not be converted: {exc}"
+            proto.agent_error.CopyFrom(
+                agent_pb2.AgentError(
+                    code="OutputsNotConverted",
+                    kind=agent_pb2.AgentError.NON_RECOVERABLE,
+                    origin=execution_pb2.ExecutionError.SYSTEM,
+                )
+            )
+        else:
+            proto.outputs.CopyFrom(literals)
+    elif resource.phase in (TaskExecution.FAILED, TaskExecution.RETRYABLE_FAILED):
+        retryable = resource.phase == TaskExecution.RETRYABLE_FAILED
+        proto.agent_error.CopyFrom(
+            agent_pb2.AgentError(
+                code=TaskExecution.Phase.Name(resource.phase),
+                kind=agent_pb2.AgentError.RECOVERABLE
+                if retryable
+                else agent_pb2.AgentError.NON_RECOVERABLE,
+                origin=execution_pb2.ExecutionError.USER,
+            )
+        )
+    return proto
+
+
+def _category(request: Any) -> tuple[str, int]:
+    if request.HasField("task_category") and request.task_category.name:
+        return request.task_category.name, request.task_category.version
+    if request.task_type:
+        return request.task_type, 0
+    raise RpcAbort(_INVALID, f"{type(request).__name__} names no task_category or task_type")
+
+
+def _find(task_type: str, version: int) -> ConnectorBase:
+    try:
+        return ConnectorRegistry.get_connector(task_type, version)
+    except ConnectorNotFoundError as exc:
+        raise RpcAbort(grpc.StatusCode.NOT_FOUND, str(exc)) from exc
+
+
+def _find_async(task_type: str, version: int) -> AsyncConnector:
+    connector = _find(task_type, version)
+    if not isinstance(connector, AsyncConnector):
+        raise RpcAbort(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            f"the task type '{task_type}' version {version} is served by the sync "
+            f"{connector.describe()}; call SyncAgentService.ExecuteTaskSync",
+        )
+    return connector
+
+
+def _status(connector: ConnectorBase, operation: str, exc: Exception) -> RpcAbort:
+    """The status a connector's exception is answered with."""
+    if isinstance(exc, RpcAbort):
+        return exc
+    if isinstance(exc, NotImplementedError):
+        return RpcAbort(grpc.StatusCode.UNIMPLEMENTED, str(exc) or operation)
+    if isinstance(exc, ResourceMetaError):
+        return RpcAbort(_INVALID, str(exc))
+    return RpcAbort(
+        grpc.StatusCode.INTERNAL,
+        f"{connector.describe()} failed in {operation}: {type(exc).__name__}: {exc}",
+    )
+
+
+async def _call(connector: ConnectorBase, operation: str, call: Awaitable[T]) -> T:
+    """Await a connector's method, mapping its exceptions to status codes."""
+    try:
+        return await call
+    except Exception as exc:
+        raise _status(connector, operation, exc) from exc
+
+
+async def _inputs(
+    template: tasks_pb2.TaskTemplate, inputs: literals_pb2.LiteralMap
+) -> dict[str, Any]:
+    try:
+        return await inputs_to_python(template, inputs)
+    except FlyteError as exc:
+        raise RpcAbort(_INVALID, f"the inputs of task '{template.id.name}': {exc}") from exc
+
+
+def _unwrap(connector: AsyncConnector, data: bytes) -> tuple[Any, interface_pb2.VariableMap]:
+    if not data:
+        raise RpcAbort(_INVALID, "the request has an empty resource_meta")
+    try:
+        return unwrap(data, connector.metadata_type)
+    except ResourceMetaError as exc:
+        raise RpcAbort(_INVALID, f"{connector.describe()}: {exc}") from exc
+
+
+def _where(connector: ConnectorBase, template: tasks_pb2.TaskTemplate | None = None) -> str:
+    task = f" for task '{template.id.name}'" if template is not None and template.id.name else ""
+    return f"{connector.describe()}{task}"
+
+
+def _output_types(variables: interface_pb2.VariableMap, where: str) -> dict[str, type]:
+    try:
+        return declared_types(variables)
+    except FlyteError as exc:
+        raise RpcAbort(_INVALID, f"the declared outputs for {where}: {exc}") from exc
+
+
+class ConnectorService:
+    """Serves the registered connectors to a Flyte backend; methods are named after the RPCs."""
+
+    # --- AsyncAgentService ----------------------------------------------------------------------
+
+    async def create_task(
+        self, request: agent_pb2.CreateTaskRequest
+    ) -> agent_pb2.CreateTaskResponse:
+        """Convert the inputs with the template's interface and create the job."""
+        if not request.HasField("template") or not request.template.type:
+            raise RpcAbort(_INVALID, "CreateTaskRequest has no template with a task type")
+        template = request.template
+        connector = _find_async(template.type, template.task_type_version)
+        inputs = await _inputs(template, request.inputs)
+        meta = await _call(
+            connector,
+            "create",
+            connector.create(
+                template,
+                inputs=inputs,
+                output_prefix=request.output_prefix,
+                task_execution_metadata=request.task_execution_metadata,
+            ),
+        )
+        try:
+            data = wrap(meta, template.interface.outputs)
+        except ResourceMetaError as exc:
+            raise RpcAbort(grpc.StatusCode.INTERNAL, f"{connector.describe()}: {exc}") from exc
+        return agent_pb2.CreateTaskResponse(resource_meta=data)
+
+    async def get_task(self, request: agent_pb2.GetTaskRequest) -> agent_pb2.GetTaskResponse:
+        """The job's state, its outputs converted with the task's declared output types."""
+        connector = _find_async(*_category(request))
+        meta, outputs = _unwrap(connector, request.resource_meta)
+        where = _where(connector)
+        resource = await _call(connector, "get", connector.get(meta))
+        if not isinstance(resource, Resource):
+            raise RpcAbort(
+                grpc.StatusCode.INTERNAL,
+                f"{where} returned {type(resource).__name__} from get; expected a Resource",
+            )
+        proto = await resource_to_proto(resource, _output_types(outputs, where), where)
+        return agent_pb2.GetTaskResponse(resource=proto)
+
+    async def delete_task(
+        self, request: agent_pb2.DeleteTaskRequest
+    ) -> agent_pb2.DeleteTaskResponse:
+        """Delete the job."""
+        connector = _find_async(*_category(request))
+        meta, _ = _unwrap(connector, request.resource_meta)
+        await _call(connector, "delete", connector.delete(meta))
+        return agent_pb2.DeleteTaskResponse()
+
+    async def get_task_metrics(
+        self, request: agent_pb2.GetTaskMetricsRequest
+    ) -> agent_pb2.GetTaskMetricsResponse:
+        """The job's metrics, from the connector's optional ``get_metrics``."""
+        connector = _find_async(*_category(request))
+        meta, _ = _unwrap(connector, request.resource_meta)
+        call = connector.get_metrics(
+            meta,
+            queries=list(request.queries),
+            start_time=request.start_time,
+            end_time=request.end_time,
+            step=request.step,
+        )
+        response = await _call(connector, "get_metrics", call)
+        if not isinstance(response, agent_pb2.GetTaskMetricsResponse):
+            raise RpcAbort(
+                grpc.StatusCode.INTERNAL,
+                f"{connector.describe()} returned {type(response).__name__} from get_metrics; "
+                f"expected a GetTaskMetricsResponse",
+            )
+        return response
+
+    async def get_task_logs(
+        self, request: agent_pb2.GetTaskLogsRequest
+    ) -> AsyncIterator[agent_pb2.GetTaskLogsResponse]:
+        """The job's logs, streamed from the connector's optional ``get_logs``."""
+        connector = _find_async(*_category(request))
+        meta, _ = _unwrap(connector, request.resource_meta)
+        try:
+            produced = connector.get_logs(meta, lines=request.lines, token=request.token)
+            items = produced if hasattr(produced, "__aiter__") else _items(await produced)
+            async for item in items:
+                yield _log_response(item)
+        except Exception as exc:
+            raise _status(connector, "get_logs", exc) from exc
+
+    # --- SyncAgentService -----------------------------------------------------------------------
+
+    async def execute_task_sync(
+        self, requests: AsyncIterator[agent_pb2.ExecuteTaskSyncRequest]
+    ) -> AsyncIterator[agent_pb2.ExecuteTaskSyncResponse]:
+        """Run a sync connector: a header with the template, then the inputs; answer the Resource."""
+        header: agent_pb2.CreateRequestHeader | None = None
+        inputs = literals_pb2.LiteralMap()
+        async for request in requests:
+            if request.HasField("header"):
+                header = request.header
+            elif request.HasField("inputs"):
+                inputs = request.inputs
+        if header is None or not header.template.type:
+            raise RpcAbort(_INVALID, "ExecuteTaskSync needs a header with a template first")
+        template = header.template
+        connector = _find(template.type, template.task_type_version)
+        if not isinstance(connector, SyncConnector):
+            raise RpcAbort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"the task type '{template.type}' is served by the async {connector.describe()}; "
+                f"call AsyncAgentService.CreateTask",
+            )
+        python_inputs = await _inputs(template, inputs)
+        where = _where(connector, template)
+        resource = await _call(
+            connector,
+            "do",
+            connector.do(template, inputs=python_inputs, output_prefix=header.output_prefix),
+        )
+        output_types = _output_types(template.interface.outputs, where)
+        proto = await resource_to_proto(resource, output_types, where)
+        yield agent_pb2.ExecuteTaskSyncResponse(
+            header=agent_pb2.ExecuteTaskSyncResponseHeader(resource=proto)
+        )
+
+    # --- AgentMetadataService -------------------------------------------------------------------
+
+    async def get_agent(self, request: agent_pb2.GetAgentRequest) -> agent_pb2.GetAgentResponse:
+        """The agent (connector name) and the task types it serves."""
+        agents = _agents()
+        for agent in agents:
+            if agent.name == request.name:
+                return agent_pb2.GetAgentResponse(agent=agent)
+        names = ", ".join(f"'{a.name}'" for a in agents) or "none"
+        raise RpcAbort(
+            grpc.StatusCode.NOT_FOUND, f"no connector is named '{request.name}' (served: {names})"
+        )
+
+    async def list_agents(
+        self, request: agent_pb2.ListAgentsRequest
+    ) -> agent_pb2.ListAgentsResponse:
+        """Every connector served, one agent per connector name."""
+        return agent_pb2.ListAgentsResponse(agents=_agents())
+
+
+def _agents() -> list[agent_pb2.Agent]:
+    by_name: dict[str, agent_pb2.Agent] = {}
+    for (task_type, version), connector in sorted(ConnectorRegistry.registered().items()):
+        agent = by_name.setdefault(
+            connector.name,
+            agent_pb2.Agent(name=connector.name, is_sync=isinstance(connector, SyncConnector)),
+        )
+        agent.supported_task_types.append(task_type)
+        agent.supported_task_categories.add(name=task_type, version=version)
+    return list(by_name.values())
+
+
+async def _items(result: Any) -> AsyncIterator[Any]:
+    if isinstance(result, (list, tuple)):
+        for item in result:
+            yield item
+    elif result is not None:
+        yield result
+
+
+def _log_response(item: Any) -> agent_pb2.GetTaskLogsResponse:
+    if isinstance(item, agent_pb2.GetTaskLogsResponse):
+        return item
+    if isinstance(item, str):
+        return agent_pb2.GetTaskLogsResponse(body=agent_pb2.GetTaskLogsResponseBody(results=[item]))
+    raise RpcAbort(
+        grpc.StatusCode.INTERNAL,
+        f"get_logs produced {type(item).__name__}; expected str or GetTaskLogsResponse",
+    )
