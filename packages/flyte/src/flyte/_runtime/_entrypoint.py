@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import io
 import sys
@@ -34,6 +35,7 @@ OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 
 
+@functools.cache
 def parser() -> argparse.ArgumentParser:
     """The entry point's command line, shared by the console script and local runs."""
     p = argparse.ArgumentParser(

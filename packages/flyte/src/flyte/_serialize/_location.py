@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +48,7 @@ def task_location(task: TaskTemplate, root_dir: str = ".") -> tuple[str, str]:
     module = sys.modules.get(task.module)
     name = task.module
     if name == "__main__" and module is not None and getattr(module, "__file__", None):
-        name = module_name_for_file(Path(str(module.__file__)), Path(root_dir))
+        name = _module_name(str(module.__file__), root_dir)
     return name, _attribute(task, module)
 
 
@@ -61,6 +62,11 @@ def _attribute(task: TaskTemplate, module: object) -> str:
         if value is task:
             return key
     return guess if isinstance(guess, str) else task.name
+
+
+@functools.lru_cache(maxsize=256)
+def _module_name(path: str, root_dir: str) -> str:
+    return module_name_for_file(Path(path), Path(root_dir))
 
 
 def module_name_for_file(path: Path, root_dir: Path) -> str:
