@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeDist
 
 from flyte.connectors import (
     AsyncConnector,
@@ -58,7 +59,7 @@ def test_only_connectors_can_be_registered() -> None:
         ConnectorRegistry.register(object())  # type: ignore[arg-type]
 
 
-def test_a_miss_loads_the_connector_entry_points(make_dist: MakeDist) -> None:
+def test_a_miss_loads_the_connector_entry_points(make_dist: Callable[..., Path]) -> None:
     make_dist(
         "acme-connectors",
         entry_points={"flyte.connectors": {"acme_job": "acme_connector:AcmeConnector"}},

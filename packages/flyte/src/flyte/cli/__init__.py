@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from flyte.cli import _plugins, _run, _serialize
+from flyte.cli import _plugins, _run, _serialize, _serve
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = (_plugins, _run, _serialize)
+_SUBCOMMANDS = (_plugins, _run, _serialize, _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
