@@ -1,5 +1,10 @@
 """The type system: how Python values become flyteidl literals and back.
 
+Built in: bool, int, float, str, bytes, datetime, date, timedelta, None, ``list[T]``, ``dict``,
+``Optional``/``Union``/``X | Y``, ``Enum``, ``typing.Literal``, dataclasses, pydantic models,
+tuples and NamedTuples, and ``Pickled[T]`` for anything else you trust. Literals match
+flytekit's, so they cross between the two SDKs.
+
 Extend it with a :class:`TypeTransformer` for your own type::
 
     from flyte.types import TypeEngine, TypeTransformer
@@ -10,7 +15,17 @@ or declare the transformer under the ``flyte.transformers`` entry points of your
 """
 
 from flyte.errors import TypeTransformerFailedError
+from flyte.types._builtins import register_builtins
 from flyte.types._engine import TypeEngine
-from flyte.types._transformer import TypeTransformer
+from flyte.types._pickle import Pickled
+from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
-__all__ = ["TypeEngine", "TypeTransformer", "TypeTransformerFailedError"]
+register_builtins()
+
+__all__ = [
+    "Pickled",
+    "SyncTypeTransformer",
+    "TypeEngine",
+    "TypeTransformer",
+    "TypeTransformerFailedError",
+]
