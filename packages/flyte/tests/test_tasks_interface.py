@@ -91,3 +91,14 @@ def test_variable_length_tuple_return_is_refused() -> None:
 
     with pytest.raises(TaskDefinitionError, match="no fixed length"):
         NativeInterface.from_function(f)
+
+
+def test_hints_naming_a_class_local_to_the_defining_function_resolve() -> None:
+    class Local:
+        pass
+
+    def f(x: Local) -> Local: ...
+
+    interface = NativeInterface.from_function(f)
+    assert interface.inputs == {"x": Local}
+    assert interface.outputs == {"o0": Local}

@@ -77,6 +77,8 @@ def _metadata(task: TaskTemplate) -> tasks_pb2.TaskMetadata:
         retries=literals_pb2.RetryStrategy(retries=task.retries),
         discovery_version=task.cache_version() if task.cache else "",
     )
+    # flytekit always writes generates_deck (false); doing the same keeps templates identical.
+    metadata.generates_deck.SetInParent()
     if task.timeout is not None:
         metadata.timeout.FromTimedelta(task.timeout)
     return metadata

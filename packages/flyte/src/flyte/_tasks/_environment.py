@@ -43,7 +43,7 @@ class TaskEnvironment:
     secrets: Sequence[str] = ()
     cache: bool | str = False
     retries: int = 0
-    timeout: datetime.timedelta | int | None = None
+    timeout: datetime.timedelta | float | None = None
     plugin_config: Any = None
 
     def __post_init__(self) -> None:
@@ -66,7 +66,7 @@ class TaskEnvironment:
         plugin_config: Any = ...,
         name: str | None = ...,
         retries: int | None = ...,
-        timeout: datetime.timedelta | int | None = ...,
+        timeout: datetime.timedelta | float | None = ...,
         cache: bool | str | None = ...,
         resources: Resources | None = ...,
         env_vars: Mapping[str, str] | None = ...,
@@ -80,7 +80,7 @@ class TaskEnvironment:
         plugin_config: Any = _UNSET,
         name: str | None = None,
         retries: int | None = None,
-        timeout: datetime.timedelta | int | None = None,
+        timeout: datetime.timedelta | float | None = None,
         cache: bool | str | None = None,
         resources: Resources | None = None,
         env_vars: Mapping[str, str] | None = None,

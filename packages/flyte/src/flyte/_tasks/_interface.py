@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -29,10 +31,7 @@ def extract_interface(func: Callable[..., Any]) -> NativeInterface:
     hint, ``*args``/``**kwargs``, a positional-only parameter or a hint that cannot be resolved.
     """
     where = describe_function(func)
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception as exc:  # a forward reference that does not resolve, among others
-        raise TaskDefinitionError(f"cannot resolve the type hints of {where}: {exc}") from exc
+    hints = _type_hints(func, where)
     signature = inspect.signature(func)
     inputs: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
@@ -56,6 +55,25 @@ def extract_interface(func: Callable[..., Any]) -> NativeInterface:
             defaults[name] = param.default
     outputs, output_tuple = _outputs(hints.get("return", None), where)
     return NativeInterface(inputs, defaults, outputs, output_tuple)
+
+
+def _type_hints(func: Callable[..., Any], where: str) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except NameError as exc:
+        # Under `from __future__ import annotations` a hint naming a class local to the function
+        # that defines the task resolves only in that function's frame: try the callers' frames.
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_globals.get("__name__", "").split(".")[0] != "flyte":
+                with contextlib.suppress(NameError):
+                    return typing.get_type_hints(
+                        func, localns=dict(frame.f_locals), include_extras=True
+                    )
+            frame = frame.f_back  # type: ignore[assignment]
+        raise TaskDefinitionError(f"cannot resolve the type hints of {where}: {exc}") from exc
+    except Exception as exc:
+        raise TaskDefinitionError(f"cannot resolve the type hints of {where}: {exc}") from exc
 
 
 def _outputs(hint: Any, where: str) -> tuple[dict[str, Any], type | None]:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from flyte._tasks._errors import TaskDefinitionError
 from flyte._tasks._interface import describe_function, extract_interface, typed_interface
 from flyte._tasks._resources import Resources
 from flyte.models import NativeInterface, SerializationContext
@@ -47,7 +48,7 @@ class TaskTemplate:
         secrets: Sequence[str] = (),
         cache: bool | str = False,
         retries: int = 0,
-        timeout: datetime.timedelta | int | None = None,
+        timeout: datetime.timedelta | float | None = None,
     ) -> None:
         self.name = name
         self.interface = interface if interface is not None else NativeInterface()
@@ -58,7 +59,15 @@ class TaskTemplate:
         self.secrets = tuple(secrets)
         self.cache = cache
         self.retries = retries
-        self.timeout = datetime.timedelta(seconds=timeout) if isinstance(timeout, int) else timeout
+        self.timeout = _timeout(timeout, name)
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise TaskDefinitionError(
+                f"task '{name}': retries must be an int >= 0, got {retries!r}"
+            )
+        if not isinstance(cache, (bool, str)):
+            raise TaskDefinitionError(
+                f"task '{name}': cache must be True, False or a cache version string, got {cache!r}"
+            )
         #: The module the task is defined in; the runtime imports it to load the task.
         self.module = _caller_module(self)
         self._typed_interface = typed_interface(self.interface, f"task '{name}'")
@@ -136,6 +145,16 @@ class AsyncFunctionTaskTemplate(TaskTemplate):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function itself, as if it were not a task."""
         return self.func(*args, **kwargs)
+
+
+def _timeout(value: datetime.timedelta | float | None, name: str) -> datetime.timedelta | None:
+    if value is None or isinstance(value, datetime.timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return datetime.timedelta(seconds=value)
+    raise TaskDefinitionError(
+        f"task '{name}': timeout must be a timedelta or a number of seconds > 0, got {value!r}"
+    )
 
 
 def _caller_module(task: TaskTemplate) -> str:
