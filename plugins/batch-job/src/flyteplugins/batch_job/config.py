@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flyte.connectors import ResourceMeta
+
 __all__ = ["BatchJobConfig", "BatchJobMetadata"]
 
 
 @dataclass
 class BatchJobConfig:
-    """Which queue of the batch system runs the task's job."""
+    """Which queue runs the task's job, how long it waits and runs, and whether it fails.
+
+    ``fail_with`` makes the job fail with that message when its run ends (for tests and
+    demonstrations); empty means it succeeds.
+    """
 
     queue: str = "default"
+    queued_seconds: float = 0.5
+    run_seconds: float = 1.0
+    fail_with: str = ""
 
 
 @dataclass
-class BatchJobMetadata:
-    """All a connector needs to find a job again: its id and when it was created."""
+class BatchJobMetadata(ResourceMeta):
+    """All a connector needs to find a job again: the batch system's store and the job's id."""
 
     job_id: str
     created_at: float
+    store: str = ""

@@ -1,24 +1,88 @@
-"""The batch job connector: creates, polls and deletes jobs of the batch system."""
+"""The batch job connector: submits, polls and deletes jobs of the batch system.
+
+Its metadata names the batch system's store and the job, so a job created through one process
+(a local run, one connector service) can be polled and deleted through any other.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
-from flyte.connectors import AsyncConnector
-from flyteplugins.batch_job.config import BatchJobMetadata
+from flyteidl.core import execution_pb2
+from flyteidl.core.execution_pb2 import TaskExecution
+from google.protobuf import json_format
+
+from flyte.connectors import AsyncConnector, Resource
+from flyteplugins.batch_job.config import BatchJobConfig, BatchJobMetadata
+from flyteplugins.batch_job.system import BatchJob, BatchSystem
 
 __all__ = ["BatchJobConnector"]
 
+_PHASES = {
+    "queued": TaskExecution.QUEUED,
+    "running": TaskExecution.RUNNING,
+    "succeeded": TaskExecution.SUCCEEDED,
+    "failed": TaskExecution.FAILED,
+    "cancelled": TaskExecution.ABORTED,
+}
+
 
 class BatchJobConnector(AsyncConnector):
-    """Serves the ``batch_job`` task type."""
+    """Serves the ``batch_job`` task type with the batch system of ``FLYTE_BATCH_JOB_DIR``."""
 
     name = "Batch Job Connector"
     task_type_name = "batch_job"
     metadata_type = BatchJobMetadata
 
     async def create(
-        self, task_template: Any, inputs: Any = None, **kwargs: Any
+        self, task_template: Any, inputs: dict[str, Any] | None = None, **kwargs: Any
     ) -> BatchJobMetadata:
-        """Submit the job to the batch system."""
-        raise NotImplementedError("the batch system arrives with the connectors issue")
+        """Submit the job to the queue the task's config names."""
+        config = BatchJobConfig(**json_format.MessageToDict(task_template.custom))
+        system = BatchSystem()
+        job = await asyncio.to_thread(
+            system.submit,
+            config.queue,
+            dict(inputs or {}),
+            queued_seconds=config.queued_seconds,
+            run_seconds=config.run_seconds,
+            fail_with=config.fail_with,
+        )
+        return BatchJobMetadata(
+            job_id=job.job_id, created_at=job.submitted_at, store=str(system.store)
+        )
+
+    async def get(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> Resource:
+        """The job's phase; its ``result`` output once it succeeded."""
+        job = await asyncio.to_thread(_system(resource_meta).job, resource_meta.job_id)
+        outputs = {"result": job.result} if job.status == "succeeded" else None
+        return Resource(
+            phase=_PHASES[job.status],
+            message=job.message,
+            log_links=[_log_link(resource_meta, job)],
+            outputs=outputs,
+            custom_info={"queue": job.queue, "status": job.status},
+        )
+
+    async def delete(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> None:
+        """Cancel the job."""
+        await asyncio.to_thread(_system(resource_meta).delete, resource_meta.job_id)
+
+    async def get_logs(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> AsyncIterator[str]:
+        """The job's history, one line per transition."""
+        job = await asyncio.to_thread(_system(resource_meta).job, resource_meta.job_id)
+        for line in job.history(time.time()):
+            yield line
+
+
+def _system(meta: BatchJobMetadata) -> BatchSystem:
+    return BatchSystem(meta.store or None)
+
+
+def _log_link(meta: BatchJobMetadata, job: BatchJob) -> execution_pb2.TaskLog:
+    return execution_pb2.TaskLog(
+        name="Batch job", uri=f"file://{meta.store}/jobs.sqlite3#{job.job_id}"
+    )
