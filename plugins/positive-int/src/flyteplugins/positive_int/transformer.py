@@ -49,6 +49,10 @@ class PositiveIntTransformer(TypeTransformer[PositiveInt]):
     ) -> literals_pb2.Literal:
         """Convert the PositiveInt to an integer literal."""
         self.assert_type(PositiveInt, python_val)
+        if python_val.value < 1:
+            raise TypeTransformerFailedError(
+                f"{python_val!r} holds {python_val.value}, which is below 1"
+            )
         return literals_pb2.Literal(
             scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=python_val.value))
         )
@@ -57,6 +61,10 @@ class PositiveIntTransformer(TypeTransformer[PositiveInt]):
         self, lv: literals_pb2.Literal, expected_python_type: Any
     ) -> PositiveInt:
         """Rebuild the PositiveInt from an integer literal, refusing a value below 1."""
+        if not lv.scalar.primitive.HasField("integer"):
+            raise TypeTransformerFailedError(
+                f"a PositiveInt is read from an INTEGER literal, got {lv.WhichOneof('value') or 'an empty literal'}"
+            )
         value = lv.scalar.primitive.integer
         if value < 1:
             raise TypeTransformerFailedError(f"PositiveInt literal holds {value}, which is below 1")
