@@ -1,0 +1,127 @@
+"""`flyte run --local FILE TASK --INPUT VALUE`: inputs parsed by the type engine, outputs printed."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flyte.cli import main
+
+TASKS = """
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass
+
+import flyte
+
+env = flyte.TaskEnvironment(name="cli")
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclass
+class Point:
+    x: int
+    y: float
+
+
+@env.task
+def add(x: int, items: list[int]) -> int:
+    return x + sum(items)
+
+
+@env.task
+def describe(
+    p: Point,
+    points: list[Point],
+    flag: bool,
+    when: datetime.datetime,
+    color: Color,
+    scale: float = 1.0,
+    tags: dict[str, int] | None = None,
+) -> str:
+    total = sum(q.x for q in points) + p.x
+    return f"{total} {p.y * scale} {flag} {when.year} {color.name} {tags}"
+
+
+@env.task
+def move(p: Point, dx: int) -> Point:
+    return Point(p.x + dx, p.y)
+
+
+@env.task
+def fails(x: int) -> int:
+    raise RuntimeError("boom")
+"""
+
+
+@pytest.fixture
+def tasks_file(tmp_path: Path) -> Iterator[str]:
+    path = tmp_path / "cli_tasks.py"
+    path.write_text(textwrap.dedent(TASKS))
+    yield str(path)
+    sys.modules.pop("cli_tasks", None)
+    if str(tmp_path) in sys.path:
+        sys.path.remove(str(tmp_path))
+
+
+def test_numbers_and_json_lists(tasks_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[1, 2]"]) == 0
+    assert capsys.readouterr().out == "o0: 4\n"
+
+
+def test_dataclasses_bools_datetimes_enums_and_optional_dicts(
+    tasks_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--local", tasks_file, "describe", "--p", '{"x": 1, "y": 2.5}']
+    argv += ["--points", '[{"x": 2, "y": 0}, {"x": 3, "y": 0}]', "--flag", "true"]
+    argv += ["--when", "2024-05-01T12:00:00", "--color", "BLUE", "--tags", '{"a": 1}']
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "o0: 6 2.5 True 2024 BLUE {'a': 1}\n"
+
+
+def test_a_dataclass_output_is_printed_as_json(
+    tasks_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--local", tasks_file, "move", "--p", '{"x": 1, "y": 2.0}', "--dx", "2"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == 'o0: {"x": 3, "y": 2.0}\n'
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["add", "--x", "one", "--items", "[1]"], "input 'x': cannot read 'one' as int"),
+        (["add", "--x", "1"], "task 'cli.add' is missing the input 'items'"),
+        (["add", "--x", "1", "--items", "[1]", "--y", "2"], "has no input --y 2"),
+        (["nope"], "defines no task 'nope'; it defines add, describe, move, fails"),
+    ],
+)
+def test_bad_inputs_get_one_clear_line(
+    tasks_file: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["run", "--local", tasks_file, *argv]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_a_failing_task_exits_1_with_its_traceback(
+    tasks_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--local", tasks_file, "fails", "--x", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err
+    assert "task 'fails' failed" in err
+
+
+def test_run_without_local_is_refused(tasks_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", tasks_file, "add"]) == 2
+    assert "pass --local" in capsys.readouterr().err
