@@ -257,7 +257,7 @@ def _build(t: Any, *, encode: bool) -> Convert:
     if origin is Annotated:
         return convert(args[0])
     if origin is Union or origin is types.UnionType:
-        return _union([convert(a) for a in args], t, args)
+        return _union([(_runtime_class(a), convert(a)) for a in args], t)
     if origin is Literal:
         return _literal(args, t)
     if origin is list:
@@ -282,11 +282,17 @@ def _build(t: Any, *, encode: bool) -> Convert:
     raise _unsupported(t)
 
 
-def _union(converters: list[Convert], t: Any, args: tuple[Any, ...]) -> Convert:
+def _runtime_class(t: Any) -> Any:
+    """The class a value of ``t`` has at run time (``list`` for ``list[int]``)."""
+    origin = get_origin(t)
+    return origin if isinstance(origin, type) else t
+
+
+def _union(members: list[tuple[Any, Convert]], t: Any) -> Convert:
     def convert(v: Any) -> Any:
-        if v is None and _NoneType in args:
-            return None
-        for c in converters:
+        # A member of the value's exact type first, so that 1 stays an int in int | float.
+        exact = [c for cls, c in members if type(v) is cls]
+        for c in exact + [c for _, c in members]:
             try:
                 return c(v)
             except TypeTransformerFailedError:
