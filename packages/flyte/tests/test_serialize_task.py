@@ -196,3 +196,16 @@ def test_serialize_writes_task_specs_and_the_bundle_as_pyflyte_package_does(
     assert args[args.index("--dest") + 1] == "{{ .dest_dir }}"
     with tarfile.open(out / bundle) as tar:
         assert tar.getnames() == ["app/__init__.py", "app/flows.py"]
+
+
+def test_an_archive_output_holds_the_same_files_as_pyflyte_package(
+    app: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "flyte-package.tgz"
+    flyte.serialize(str(app / "app" / "flows.py"), version="v1", output_dir=archive, root_dir=app)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert names[:2] == ["0_app.double_1.pb", "1_app.greet_1.pb"]
+    assert names[2].startswith("fast")
+    assert names[2].endswith(".tar.gz")
+    assert len(names) == 3

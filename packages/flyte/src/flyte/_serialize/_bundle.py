@@ -12,13 +12,13 @@ import hashlib
 import io
 import os
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flyte._serialize._gitignore import IgnoreRules
 from flyte.models import CodeBundle
 
-__all__ = ["build_code_bundle", "source_files"]
+__all__ = ["build_code_bundle", "source_files", "write_tgz"]
 
 #: Folders that are never source: version control, caches, build output.
 _SKIPPED_DIRS = frozenset(
@@ -82,29 +82,36 @@ def build_code_bundle(
     content hash).
     """
     root = Path(root_dir).resolve()
-    files = source_files(root, Path(out_dir))
     digest = hashlib.sha256()
+    entries = []
+    for name in source_files(root, Path(out_dir)):
+        path = root / name
+        data = path.read_bytes()
+        mode = 0o755 if os.access(path, os.X_OK) else 0o644
+        entries.append((name, data, mode))
+        digest.update(f"{name}\0{mode:o}\0{len(data)}\0".encode())
+        digest.update(data)
+    version = digest.hexdigest()[:32]
+    target = Path(out_dir) / f"fast{version}.tar.gz"
+    write_tgz(entries, target)
+    return target, CodeBundle(
+        location=str(target), destination=destination, computed_version=version
+    )
+
+
+def write_tgz(entries: Iterable[tuple[str, bytes, int]], target: Path) -> None:
+    """Write ``(name, data, mode)`` entries, in their order, as a reproducible ``.tar.gz``."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name in files:
-            path = root / name
-            data = path.read_bytes()
-            mode = 0o755 if os.access(path, os.X_OK) else 0o644
+        for name, data, mode in entries:
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), mode, 0
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
-            digest.update(f"{name}\0{mode:o}\0{len(data)}\0".encode())
-            digest.update(data)
-    version = digest.hexdigest()[:32]
-    target = Path(out_dir) / f"fast{version}.tar.gz"
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
         target.open("wb") as out,
         gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz,
     ):
         gz.write(raw.getvalue())
-    return target, CodeBundle(
-        location=str(target), destination=destination, computed_version=version
-    )

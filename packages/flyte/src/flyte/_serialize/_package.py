@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flyte._serialize._bundle import build_code_bundle
+from flyte._serialize._bundle import build_code_bundle, write_tgz
 from flyte._serialize._loader import find_tasks, load_module
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
@@ -41,6 +42,8 @@ def serialize(
     ``output_dir``, each spec is written as ``<index>_<task name>_1.pb`` beside the code bundle
     ``fast<hash>.tar.gz`` of ``root_dir`` (default: the file's folder or the working directory),
     the layout ``flytectl register files`` takes; ``version`` then defaults to the bundle's hash.
+    An ``output_dir`` named ``*.tgz`` or ``*.tar.gz`` is written as one archive of those files,
+    as ``pyflyte package`` writes ``flyte-package.tgz``.
     """
     from flyteidl.admin import task_pb2
 
@@ -53,6 +56,21 @@ def serialize(
     else:
         tasks = [target] if isinstance(target, TaskTemplate) else list(target)
     root = root or Path.cwd()
+    if output_dir is not None and str(output_dir).endswith((".tgz", ".tar.gz")):
+        with tempfile.TemporaryDirectory() as folder:
+            specs = serialize(
+                tasks,
+                project=project,
+                domain=domain,
+                version=version,
+                org=org,
+                output_dir=folder,
+                root_dir=root,
+                image=image,
+            )
+            files = sorted(Path(folder).iterdir())
+            write_tgz([(p.name, p.read_bytes(), 0o644) for p in files], Path(output_dir))
+        return specs
     bundle: CodeBundle | None = None
     if output_dir is not None:
         _, built = build_code_bundle(root, output_dir)

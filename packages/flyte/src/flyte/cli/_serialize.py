@@ -22,7 +22,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--project", default="", help="the tasks' project")
     parser.add_argument("--domain", default="", help="the tasks' domain")
     parser.add_argument("--version", default="", help="default: the code bundle's hash")
-    parser.add_argument("-o", "--output", required=True, help="the folder to write into")
+    parser.add_argument(
+        "-o", "--output", required=True, help="the folder to write into, or a .tgz archive"
+    )
     parser.add_argument("--root-dir", default=None, help="the source tree to bundle")
     parser.add_argument("--image", default=None, help="the image of tasks that name none")
     parser.set_defaults(run=_run)
@@ -35,7 +37,8 @@ def _run(args: argparse.Namespace) -> int:
     from flyte.errors import FlyteError
 
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    if not args.output.endswith((".tgz", ".tar.gz")):
+        out.mkdir(parents=True, exist_ok=True)
     try:
         specs = serialize(
             args.target,
