@@ -18,7 +18,10 @@ import datetime
 import enum
 from dataclasses import dataclass
 
+from flyteidl.core import literals_pb2, types_pb2
+
 import flyte
+from flyte.types import TypeEngine, TypeTransformer
 
 env = flyte.TaskEnvironment(name="cli")
 
@@ -61,6 +64,39 @@ def move(p: Point, dx: int) -> Point:
 @env.task
 def fails(x: int) -> int:
     raise RuntimeError("boom")
+
+
+class Celsius:
+    def __init__(self, degrees: float) -> None:
+        self.degrees = degrees
+
+    def __repr__(self) -> str:
+        return f"{self.degrees}C"
+
+
+class CelsiusTransformer(TypeTransformer[Celsius]):
+    def __init__(self) -> None:
+        super().__init__(name="Celsius", t=Celsius)
+
+    def get_literal_type(self, t):
+        return types_pb2.LiteralType(
+            simple=types_pb2.FLOAT, structure=types_pb2.TypeStructure(tag="Celsius")
+        )
+
+    async def to_literal(self, python_val, python_type, expected):
+        primitive = literals_pb2.Primitive(float_value=python_val.degrees)
+        return literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=primitive))
+
+    async def to_python_value(self, lv, expected_python_type):
+        return Celsius(lv.scalar.primitive.float_value)
+
+
+TypeEngine.register(CelsiusTransformer())
+
+
+@env.task
+def warmer(t: Celsius) -> Celsius:
+    return Celsius(t.degrees + 1)
 """
 
 
@@ -97,13 +133,20 @@ def test_a_dataclass_output_is_printed_as_json(
     assert capsys.readouterr().out == 'o0: {"x": 3, "y": 2.0}\n'
 
 
+def test_a_custom_type_is_read_through_its_transformer(
+    tasks_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--local", tasks_file, "warmer", "--t", "21.5"]) == 0
+    assert capsys.readouterr().out == "o0: 22.5C\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["add", "--x", "one", "--items", "[1]"], "input 'x': cannot read 'one' as int"),
         (["add", "--x", "1"], "task 'cli.add' is missing the input 'items'"),
         (["add", "--x", "1", "--items", "[1]", "--y", "2"], "has no input --y 2"),
-        (["nope"], "defines no task 'nope'; it defines add, describe, move, fails"),
+        (["nope"], "defines no task 'nope'; it defines add, describe, move, fails, warmer"),
     ],
 )
 def test_bad_inputs_get_one_clear_line(

@@ -95,3 +95,17 @@ def test_an_unwritable_output_prefix_exits_nonzero(code: Path, tmp_path: Path) -
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert _run(code, tmp_path / "in.pb", blocker / "out") == 1
+
+
+def test_object_store_uris_go_through_fsspec(code: Path) -> None:
+    fsspec = pytest.importorskip("fsspec")
+    store = fsspec.filesystem("memory")
+    argv = ["--inputs", "memory://run/inputs.pb", "--output-prefix", "memory://run/out"]
+    assert main([*argv, "--dest", str(code), "--module", "rt_tasks", "--task", "hello"]) == 0
+    document = errors_pb2.ErrorDocument()
+    document.ParseFromString(store.cat("memory://run/out/error.pb"))
+    assert document.error.code == "SYSTEM:InputsReadError"
+    store.pipe("memory://run/inputs.pb", b"")  # an empty LiteralMap: the task takes no inputs
+    assert main([*argv, "--dest", str(code), "--module", "rt_tasks", "--task", "hello"]) == 0
+    assert store.exists("memory://run/out/outputs.pb")
+    store.rm("memory://run", recursive=True)
