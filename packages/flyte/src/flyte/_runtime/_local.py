@@ -79,7 +79,9 @@ async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
         if failure is not None:
             _raise(task, output_prefix, failure)
         outputs = literals_pb2.LiteralMap()
-        outputs.ParseFromString(_storage.read_bytes(_storage.join(output_prefix, "outputs.pb")))
+        outputs.ParseFromString(
+            _storage.read_bytes(_storage.join(output_prefix, _entrypoint.OUTPUTS_FILE))
+        )
         values = await TypeEngine.literal_map_to_python(outputs, task.interface.outputs)
         return task.interface.outputs_from_dict(values)
     finally:
@@ -106,7 +108,7 @@ _run_numbers = itertools.count()
 def _remove(workdir: str) -> None:
     # The files a run leaves are known; removing them one by one is cheaper than a tree walk.
     try:
-        for name in ("inputs.pb", "outputs/outputs.pb"):
+        for name in ("inputs.pb", os.path.join("outputs", _entrypoint.OUTPUTS_FILE)):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(workdir, name))
         with contextlib.suppress(FileNotFoundError):
@@ -121,7 +123,9 @@ def _raise(task: TaskTemplate, output_prefix: str, failure: Failure) -> None:
     if failure.raised_by_task:
         raise failure.exception
     document = errors_pb2.ErrorDocument()
-    document.ParseFromString(_storage.read_bytes(_storage.join(output_prefix, "error.pb")))
+    document.ParseFromString(
+        _storage.read_bytes(_storage.join(output_prefix, _entrypoint.ERROR_FILE))
+    )
     error = document.error
     raise TaskRunError(
         f"task '{task.name}' failed ({error.code}): {error.message.split(chr(10), 1)[0]}",
