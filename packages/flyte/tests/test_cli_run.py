@@ -133,6 +133,16 @@ def test_a_dataclass_output_is_printed_as_json(
     assert capsys.readouterr().out == 'o0: {"x": 3, "y": 2.0}\n'
 
 
+def test_isolated_runs_the_entry_point_in_a_child_process(
+    tasks_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--local", "--isolated", tasks_file, "move", "--p", '{"x": 1, "y": 2.0}']
+    assert main([*argv, "--dx", "2"]) == 0
+    assert capsys.readouterr().out == 'o0: {"x": 3, "y": 2.0}\n'
+    assert main(["run", "--local", "--isolated", tasks_file, "fails", "--x", "1"]) == 1
+    assert "failed (USER:RuntimeError): RuntimeError: boom" in capsys.readouterr().err
+
+
 def test_a_custom_type_is_read_through_its_transformer(
     tasks_file: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

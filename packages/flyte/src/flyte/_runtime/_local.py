@@ -9,6 +9,8 @@ import functools
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -24,7 +26,7 @@ from flyte._tasks._template import TaskTemplate
 from flyte.errors import TypeTransformerFailedError
 from flyte.models import SerializationContext
 
-__all__ = ["bind_inputs", "run", "run_async"]
+__all__ = ["bind_inputs", "run", "run_async", "run_isolated"]
 
 
 def bind_inputs(task: TaskTemplate, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,6 +56,19 @@ async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
     exception when its body raised, and :class:`TaskRunError` for any other failure the entry
     point reported in its error document.
     """
+    return await _run(task, inputs, isolated_root=None)
+
+
+async def run_isolated(task: TaskTemplate, root_dir: str, /, **inputs: Any) -> Any:
+    """Run ``task`` as :func:`run_async` does, but the entry point in a child process.
+
+    The child imports the task from ``root_dir`` by its module and name, as a container does
+    from its code bundle; any failure is a :class:`TaskRunError` made from the error document.
+    """
+    return await _run(task, inputs, isolated_root=root_dir)
+
+
+async def _run(task: TaskTemplate, inputs: Mapping[str, Any], isolated_root: str | None) -> Any:
     from flyte.types import TypeEngine
 
     values = bind_inputs(task, inputs)
@@ -70,14 +85,19 @@ async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
             input_path=inputs_path,
             output_path=output_prefix,
             raw_output_path=os.path.join(workdir, "raw"),
+            root_dir=isolated_root or ".",
         )
         template = serialize_task(task, sctx)
         _storage.write_bytes(inputs_path, literal_map.SerializeToString(deterministic=True))
-        # The container's own command line, parsed by the entry point's own parser.
-        args = _entrypoint.parser().parse_args(list(template.container.args)[1:])
-        failure = await _entrypoint.execute_task(task, args)
-        if failure is not None:
-            _raise(task, output_prefix, failure)
+        command = list(template.container.args)[1:]
+        if isolated_root is None:
+            # The container's own command line, parsed by the entry point's own parser.
+            args = _entrypoint.parser().parse_args(command)
+            failure = await _entrypoint.execute_task(task, args)
+            if failure is not None:
+                _raise(task, output_prefix, failure)
+        else:
+            await _execute_in_child(task, [*command, "--dest", isolated_root], output_prefix)
         outputs = literals_pb2.LiteralMap()
         outputs.ParseFromString(
             _storage.read_bytes(_storage.join(output_prefix, _entrypoint.OUTPUTS_FILE))
@@ -86,6 +106,22 @@ async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
         return task.interface.outputs_from_dict(values)
     finally:
         _remove(workdir)
+
+
+async def _execute_in_child(task: TaskTemplate, command: list[str], output_prefix: str) -> None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "flyte._runtime._entrypoint", *command, stderr=subprocess.PIPE
+    )
+    _, stderr = await child.communicate()
+    if os.path.exists(os.path.join(output_prefix, _entrypoint.ERROR_FILE)):
+        _raise(task, output_prefix, None)
+    if child.returncode != 0:
+        raise TaskRunError(
+            f"task '{task.name}': the entry point exited with {child.returncode} and no error "
+            f"document:\n{stderr.decode(errors='replace')}",
+            code="SYSTEM:EntryPointCrashed",
+            kind="SYSTEM",
+        )
 
 
 @functools.cache
@@ -118,9 +154,9 @@ def _remove(workdir: str) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _raise(task: TaskTemplate, output_prefix: str, failure: Failure) -> None:
+def _raise(task: TaskTemplate, output_prefix: str, failure: Failure | None) -> None:
     """Raise the task's own exception, or a TaskRunError made from the error document."""
-    if failure.raised_by_task:
+    if failure is not None and failure.raised_by_task:
         raise failure.exception
     document = errors_pb2.ErrorDocument()
     document.ParseFromString(
@@ -132,7 +168,7 @@ def _raise(task: TaskTemplate, output_prefix: str, failure: Failure) -> None:
         code=error.code,
         kind=execution_pb2.ExecutionError.ErrorKind.Name(error.origin),
         recoverable=error.kind == errors_pb2.ContainerError.RECOVERABLE,
-    ) from failure.exception
+    ) from (failure.exception if failure is not None else None)
 
 
 def run(task: TaskTemplate, /, **inputs: Any) -> Any:

@@ -12,7 +12,7 @@ from flyte._serialize._location import module_name_for_file
 from flyte._tasks._errors import TaskDefinitionError
 from flyte._tasks._template import TaskTemplate
 
-__all__ = ["find_tasks", "load_module"]
+__all__ = ["find_tasks", "load_module", "root_of"]
 
 
 def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
@@ -22,8 +22,8 @@ def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
     put first on ``sys.path``, as the container does with the unpacked code bundle.
     """
     path = Path(file_or_module)
-    is_file = file_or_module.endswith(".py") or path.is_file()
-    root = Path(root_dir) if root_dir else (path.resolve().parent if is_file else Path.cwd())
+    is_file = _is_file(file_or_module)
+    root = Path(root_dir) if root_dir else root_of(file_or_module)
     root_str = str(root.resolve())
     if root_str not in sys.path:
         sys.path.insert(0, root_str)
@@ -45,6 +45,15 @@ def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def root_of(file_or_module: str) -> Path:
+    """The folder a file or module is imported from by default: the file's, or the working one."""
+    return Path(file_or_module).resolve().parent if _is_file(file_or_module) else Path.cwd()
+
+
+def _is_file(file_or_module: str) -> bool:
+    return file_or_module.endswith(".py") or Path(file_or_module).is_file()
 
 
 def find_tasks(module: ModuleType) -> dict[str, TaskTemplate]:

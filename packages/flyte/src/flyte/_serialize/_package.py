@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flyte._serialize._bundle import build_code_bundle, write_tgz
-from flyte._serialize._loader import find_tasks, load_module
+from flyte._serialize._loader import find_tasks, load_module, root_of
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
 from flyte.models import CodeBundle, SerializationContext
@@ -51,8 +51,7 @@ def serialize(
     if isinstance(target, str):
         module = load_module(target, str(root) if root else None)
         tasks = list(find_tasks(module).values())
-        if root is None:
-            root = Path(target).resolve().parent if target.endswith(".py") else Path.cwd()
+        root = root or root_of(target)
     else:
         tasks = [target] if isinstance(target, TaskTemplate) else list(target)
     root = root or Path.cwd()

@@ -25,6 +25,11 @@ def add_parser(commands: Any) -> None:
         "JSON for lists, dicts and dataclasses, ISO dates, enum names.",
     )
     parser.add_argument("--local", action="store_true", help="run in this process (required)")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run the entry point in a child process that imports FILE, as a container would",
+    )
     parser.add_argument("file", metavar="FILE", help="a Python file or module that defines tasks")
     parser.add_argument("task", metavar="TASK", help="the task's variable name or task name")
     parser.add_argument("inputs", nargs=argparse.REMAINDER, help="--NAME VALUE for each input")
@@ -53,8 +58,8 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     from flyte._runtime._inputs import parse_input
-    from flyte._runtime._local import run_async
-    from flyte._serialize._loader import find_tasks, load_module
+    from flyte._runtime._local import run_async, run_isolated
+    from flyte._serialize._loader import find_tasks, load_module, root_of
     from flyte._tasks._errors import TaskInputError
 
     tasks = find_tasks(load_module(args.file))
@@ -65,7 +70,10 @@ async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
         )
     raw = _raw_inputs(args.inputs, list(task.interface.inputs), task.name)
     inputs = {n: await parse_input(n, text, task.interface.inputs[n]) for n, text in raw.items()}
-    result = await run_async(task, **inputs)
+    if args.isolated:
+        result = await run_isolated(task, str(root_of(args.file)), **inputs)
+    else:
+        result = await run_async(task, **inputs)
     names = list(task.interface.outputs)
     return task.interface.outputs_to_dict(result), names
 
