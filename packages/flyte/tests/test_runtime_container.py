@@ -104,3 +104,15 @@ def test_a_failing_task_leaves_a_user_error_document(serialized: Path, tmp_path:
     assert document.error.code == "USER:PermissionError"
     assert "no access to 7" in document.error.message
     assert not (work / "outputs" / "outputs.pb").exists()
+
+
+def test_serialize_of_a_file_without_tasks_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty_flows.py"
+    empty.write_text("x = 1\n")
+    try:
+        assert main(["serialize", str(empty), "-o", str(tmp_path / "out")]) == 1
+    finally:
+        sys.modules.pop("empty_flows", None)
+    assert "defines no tasks" in capsys.readouterr().err

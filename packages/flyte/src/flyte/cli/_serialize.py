@@ -52,6 +52,9 @@ def _run(args: argparse.Namespace) -> int:
     except FlyteError as exc:
         print(f"flyte serialize: {exc}", file=sys.stderr)
         return 1
+    if not specs:
+        print(f"flyte serialize: {args.target} defines no tasks", file=sys.stderr)
+        return 1
     for spec in specs:
         template = spec.template
         print(f"{template.id.name}  {template.type}  version {template.id.version}")
