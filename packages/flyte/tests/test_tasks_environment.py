@@ -107,7 +107,8 @@ class Opaque:
 def test_an_unsupported_type_names_the_task_and_the_input() -> None:
     env = flyte.TaskEnvironment(name="bad")
     with pytest.raises(
-        TaskDefinitionError, match=r"task 'bad.f': input 'thing' has the unsupported"
+        TaskDefinitionError,
+        match=r"task 'bad\.f' \(function .*\.f\): input 'thing' has the unsupported",
     ):
 
         @env.task

@@ -70,7 +70,7 @@ class TaskTemplate:
             )
         #: The module the task is defined in; the runtime imports it to load the task.
         self.module = _caller_module(self)
-        self._typed_interface = typed_interface(self.interface, f"task '{name}'")
+        self._typed_interface = typed_interface(self.interface, self._describe())
         self.validate()
 
     @property
@@ -91,6 +91,9 @@ class TaskTemplate:
 
     def _source(self) -> str:
         return self.name
+
+    def _describe(self) -> str:
+        return f"task '{self.name}'"
 
     def custom_config(self, sctx: SerializationContext) -> dict[str, Any]:
         """The task's ``custom`` struct for the backend plugin; empty by default."""
@@ -128,6 +131,9 @@ class AsyncFunctionTaskTemplate(TaskTemplate):
         interface = extract_interface(func)
         super().__init__(name or func.__name__, interface, **kwargs)
         self.module = func.__module__
+
+    def _describe(self) -> str:
+        return f"task '{self.name}' (function {describe_function(self.func)})"
 
     def _source(self) -> str:
         try:
