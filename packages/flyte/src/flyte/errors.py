@@ -14,7 +14,11 @@ __all__ = [
     "FlyteError",
     "PluginError",
     "PluginLoadError",
+    "PluginNotFoundError",
     "RegistrationError",
+    "TaskDefinitionError",
+    "TaskInputError",
+    "TaskRunError",
     "TypeTransformerFailedError",
 ]
 
@@ -37,3 +41,25 @@ class RegistrationError(FlyteError, ValueError):
 
 class TypeTransformerFailedError(FlyteError, TypeError, ValueError):
     """A value could not be converted to or from a literal of the expected type."""
+
+
+class PluginNotFoundError(PluginError, LookupError):
+    """No task plugin is registered for a plugin config type."""
+
+
+class TaskDefinitionError(FlyteError, TypeError):
+    """A task cannot be defined: a missing type hint, ``*args``, an unsupported type, a refused interface."""
+
+
+class TaskInputError(FlyteError, TypeError):
+    """A task was called with a missing, unknown or wrongly typed input."""
+
+
+class TaskRunError(FlyteError):
+    """A task run ended with an error document; ``kind``, ``code`` and ``recoverable`` come from it."""
+
+    def __init__(self, message: str, *, code: str = "", kind: str = "", recoverable: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.kind = kind
+        self.recoverable = recoverable

@@ -20,14 +20,14 @@ gets, ``execute`` to change how the task runs locally, and ``validate`` to refus
 is defined, an interface the plugin cannot serve (raise :class:`TaskDefinitionError`).
 """
 
-from flyte._tasks._errors import (
+from flyte._tasks._plugins import TaskPluginRegistry
+from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
+from flyte.errors import (
     PluginNotFoundError,
     TaskDefinitionError,
     TaskInputError,
     TaskRunError,
 )
-from flyte._tasks._plugins import TaskPluginRegistry
-from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
 
 __all__ = [
     "AsyncFunctionTaskTemplate",

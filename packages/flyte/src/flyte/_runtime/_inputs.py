@@ -15,7 +15,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte._tasks._errors import TaskInputError
+from flyte.errors import TaskInputError
 
 __all__ = ["parse_input"]
 

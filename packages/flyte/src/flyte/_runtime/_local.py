@@ -21,9 +21,8 @@ from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
 from flyte._runtime import _entrypoint, _storage
 from flyte._runtime._documents import Failure
 from flyte._serialize._task import serialize_task
-from flyte._tasks._errors import TaskInputError, TaskRunError
 from flyte._tasks._template import TaskTemplate
-from flyte.errors import TypeTransformerFailedError
+from flyte.errors import TaskInputError, TaskRunError, TypeTransformerFailedError
 from flyte.models import SerializationContext
 
 __all__ = ["bind_inputs", "run", "run_async", "run_isolated"]

@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 from flyte._serialize._location import module_name_for_file
-from flyte._tasks._errors import TaskDefinitionError
 from flyte._tasks._template import TaskTemplate
+from flyte.errors import TaskDefinitionError
 
 __all__ = ["find_tasks", "load_module", "root_of"]
 

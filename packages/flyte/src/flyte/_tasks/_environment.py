@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from flyte._tasks._errors import TaskDefinitionError
 from flyte._tasks._plugins import task_class_for
 from flyte._tasks._resources import Resources
 from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
+from flyte.errors import TaskDefinitionError
 
 __all__ = ["Resources", "TaskEnvironment"]
 

@@ -9,8 +9,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flyte._tasks._errors import TaskDefinitionError
-from flyte.errors import TypeTransformerFailedError
+from flyte.errors import TaskDefinitionError, TypeTransformerFailedError
 from flyte.models import NativeInterface
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from flyte import _discovery
 from flyte._registry import Registry
-from flyte._tasks._errors import PluginNotFoundError
 from flyte._tasks._template import TaskTemplate
+from flyte.errors import PluginNotFoundError
 
 __all__ = ["TaskPluginRegistry", "config_type_of", "task_class_for"]
 

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from flyte._tasks._errors import TaskDefinitionError
 from flyte._tasks._interface import describe_function, extract_interface, typed_interface
 from flyte._tasks._resources import Resources
+from flyte.errors import TaskDefinitionError
 from flyte.models import NativeInterface, SerializationContext
 
 if TYPE_CHECKING:

@@ -60,7 +60,7 @@ async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
     from flyte._runtime._inputs import parse_input
     from flyte._runtime._local import run_async, run_isolated
     from flyte._serialize._loader import find_tasks, load_module, root_of
-    from flyte._tasks._errors import TaskInputError
+    from flyte.errors import TaskInputError
 
     tasks = find_tasks(load_module(args.file))
     task = tasks.get(args.task) or next((t for t in tasks.values() if t.name == args.task), None)
@@ -79,7 +79,7 @@ async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
 
 
 def _raw_inputs(argv: list[str], names: list[str], task_name: str) -> dict[str, str]:
-    from flyte._tasks._errors import TaskInputError
+    from flyte.errors import TaskInputError
 
     parser = argparse.ArgumentParser(prog=f"flyte run {task_name}", add_help=False)
     for name in names:
