@@ -17,7 +17,7 @@ from flyte.connectors._errors import ResourceMetaError
 if TYPE_CHECKING:
     from flyteidl.core import execution_pb2, literals_pb2
 
-__all__ = ["Resource", "ResourceMeta", "decode_meta", "encode_meta"]
+__all__ = ["Resource", "ResourceMeta", "decode_meta", "encode_meta", "meta_from_fields"]
 
 M = TypeVar("M")
 
@@ -43,22 +43,26 @@ def decode_meta(cls: type[M], data: bytes) -> M:
     Raises :class:`ResourceMetaError` naming ``cls`` when ``data`` is not JSON, not an object,
     or does not match the dataclass's fields.
     """
-    preview = bytes(data[:40])
     try:
         fields = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ResourceMetaError(
-            f"resource metadata for {cls.__qualname__} is not JSON ({exc}); got {preview!r}"
+            f"resource metadata for {cls.__qualname__} is not JSON ({exc}); got {bytes(data[:40])!r}"
         ) from exc
+    return meta_from_fields(cls, fields)
+
+
+def meta_from_fields(cls: type[M], fields: object) -> M:
+    """The ``cls`` instance whose fields are the decoded JSON object ``fields``."""
     if not isinstance(fields, dict):
         raise ResourceMetaError(
-            f"resource metadata for {cls.__qualname__} must be a JSON object, got {preview!r}"
+            f"resource metadata for {cls.__qualname__} must be a JSON object, got {fields!r:.40}"
         )
     try:
         return cls(**fields)
     except TypeError as exc:
         raise ResourceMetaError(
-            f"resource metadata does not match {cls.__qualname__}: {exc}; got {preview!r}"
+            f"resource metadata does not match {cls.__qualname__}: {exc}; got {fields!r:.80}"
         ) from exc
 
 

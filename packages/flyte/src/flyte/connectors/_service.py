@@ -136,7 +136,7 @@ async def _inputs(
         raise RpcAbort(_INVALID, f"the inputs of task '{template.id.name}': {exc}") from exc
 
 
-def _unwrap(connector: AsyncConnector, data: bytes) -> tuple[Any, interface_pb2.VariableMap]:
+def _unwrap(connector: AsyncConnector, data: bytes) -> tuple[Any, dict[str, type]]:
     if not data:
         raise RpcAbort(_INVALID, "the request has an empty resource_meta")
     try:
@@ -198,7 +198,7 @@ class ConnectorService:
                 grpc.StatusCode.INTERNAL,
                 f"{where} returned {type(resource).__name__} from get; expected a Resource",
             )
-        proto = await resource_to_proto(resource, _output_types(outputs, where), where)
+        proto = await resource_to_proto(resource, outputs, where)
         return agent_pb2.GetTaskResponse(resource=proto)
 
     async def delete_task(
