@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -386,7 +387,7 @@ def bench_service(seconds: float) -> None:
 
 def _baseline(name: str, requirements: list[str]) -> str:
     python = baseline_python(name, requirements)
-    uv = os.environ.get("UV", "uv")
+    uv = shutil.which("uv") or "uv"
     subprocess.run([uv, "pip", "install", "--quiet", "--python", python, EXTRAS[name]], check=True)
     return python
 
