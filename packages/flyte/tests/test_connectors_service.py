@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -386,3 +389,42 @@ async def test_metrics_count_requests_and_failures_by_code(connector: DoublingCo
     assert f'flyte_connector_requests_total{{code="OK",{get_task}}} 1.0' in text
     assert f'flyte_connector_failures_total{{code="INVALID_ARGUMENT",{get_task}}} 1.0' in text
     assert "flyte_connector_request_seconds_bucket" in text
+
+
+async def test_the_service_speaks_tls_with_a_certificate_and_key(
+    connector: DoublingConnector, tmp_path: Path
+) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = await ConnectorServer.start("127.0.0.1", 0, tls_cert=str(cert), tls_key=str(key))
+    try:
+        credentials = grpc.ssl_channel_credentials(cert.read_bytes())
+        async with grpc.aio.secure_channel(f"localhost:{server.port}", credentials) as channel:
+            agents = agent_pb2_grpc.AsyncAgentServiceStub(channel)
+            assert (await get(agents, await create(agents, 5))).phase == TaskExecution.SUCCEEDED
+    finally:
+        await server.stop(None)
