@@ -26,11 +26,22 @@ def _field_types(fields: dict[str, Any]) -> dict[str, types_pb2.LiteralType]:
     for name, field_type in fields.items():
         if get_origin(field_type) is tuple or is_named_tuple(field_type):
             continue  # flytekit has no literal type for tuples and leaves them out
+        if field_type is bytes:
+            # flytekit types a bytes field as its pickle blob, though the msgpack holds bin;
+            # the same field type keeps the dataclass's literal type equal to flytekit's.
+            out[name] = _FLYTEKIT_BYTES_FIELD
+            continue
         try:
             out[name] = TypeEngine.to_literal_type(field_type)
         except TypeTransformerFailedError:
             continue
     return out
+
+
+_FLYTEKIT_BYTES_FIELD = types_pb2.LiteralType(
+    blob=types_pb2.BlobType(format="PythonPickle", dimensionality=types_pb2.BlobType.SINGLE)
+)
+_FLYTEKIT_BYTES_FIELD.metadata.update({"python_class_name": "<class 'bytes'>"})
 
 
 class _MsgpackTransformer(SyncTypeTransformer[Any]):
