@@ -428,3 +428,33 @@ async def test_the_service_speaks_tls_with_a_certificate_and_key(
             assert (await get(agents, await create(agents, 5))).phase == TaskExecution.SUCCEEDED
     finally:
         await server.stop(None)
+
+
+async def test_logs_from_a_coroutine_and_a_retryable_failure(agents: Any) -> None:
+    class Flaky(AsyncConnector):
+        name = "Flaky"
+        task_type_name = "flaky"
+        metadata_type = JobMeta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+            return JobMeta(job_id="f", x=0)
+
+        async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+            return Resource(phase=TaskExecution.RETRYABLE_FAILED, message="preempted")
+
+        async def get_logs(self, resource_meta: JobMeta, **kwargs: Any) -> list[str]:
+            return ["one", "two"]
+
+    ConnectorRegistry.register(Flaky())
+    category = agent_pb2.TaskCategory(name="flaky")
+    meta = await create(agents, 1, template("flaky", {"x": types_pb2.INTEGER}, {}))
+    request = agent_pb2.GetTaskLogsRequest(resource_meta=meta, task_category=category)
+    assert [r.body.results[0] async for r in agents.GetTaskLogs(request)] == ["one", "two"]
+    got = await agents.GetTask(agent_pb2.GetTaskRequest(resource_meta=meta, task_category=category))
+    assert got.resource.phase == TaskExecution.RETRYABLE_FAILED
+    assert got.resource.agent_error.kind == agent_pb2.AgentError.RECOVERABLE
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await agents.GetTaskMetrics(
+            agent_pb2.GetTaskMetricsRequest(resource_meta=meta, task_category=category)
+        )
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
