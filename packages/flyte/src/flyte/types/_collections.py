@@ -7,6 +7,7 @@ transformer is awaited, one element after the other.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any, get_args
 
@@ -37,6 +38,13 @@ def _sync_element(element_type: Any, container: Any) -> SyncTypeTransformer[Any]
             f"use the async TypeEngine.to_literal / to_python_value"
         )
     return transformer  # type: ignore[no-any-return]
+
+
+def _new_items(items: Any) -> Iterator[Literal]:
+    """An endless supply of new literals appended to the repeated field ``items``."""
+    # starmap calls add() in C, with no sentinel comparison (iter(add, None) would compare
+    # each new message with None, which costs as much as building it).
+    return itertools.starmap(items.add, itertools.repeat(()))
 
 
 class ListTransformer(SyncTypeTransformer[Any]):
@@ -84,7 +92,7 @@ class ListTransformer(SyncTypeTransformer[Any]):
             collection = literal.collection
             collection.SetInParent()
             element.fill_literals(
-                value, element_type, element_expected, iter(collection.literals.add, None)
+                value, element_type, element_expected, _new_items(collection.literals)
             )
 
     def python_values(self, literals: Iterable[Literal], python_type: Any) -> list[Any]:

@@ -1,0 +1,82 @@
+"""The type system's speed and memory against the floor, flytekit and flyte-sdk, in one run.
+
+    python benchmarks/bench_types.py [--runs 3] [--baseline-runs 1] [--scale 1.0] [--no-baselines]
+
+Each case converts one value to a literal and the literal back, measured apart: the best wall
+time of ``--runs`` runs and the peak growth of resident memory during one run. The floor is the
+same literal built and read by hand with flyteidl's classes (the fastest way we know to write
+it), in this interpreter; flyte-core runs here too; flytekit 1.16.31 and flyte-sdk 2.12.1
+(PyPI ``flyte``) run in their own bench-only venvs. Each measurement is its own process, so
+one case's garbage does not weigh on the next. The target is a ratio of at most 1.5 for
+flyte-core on every row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _baselines import baseline_python, run_in
+from _table import print_table
+
+WORKER = Path(__file__).resolve().parent / "_types_worker.py"
+CASES = ["list[int]", "dict[str,float]", "list[dataclass]", "str 10MB"]
+SIZES = {
+    "list[int]": "1,000,000 ints",
+    "dict[str,float]": "100,000 entries",
+    "list[dataclass]": "10,000 rows: int, str, float, 10 ints, nested pair",
+    "str 10MB": "one 10 MB str",
+}
+BASELINES = {"flytekit": ["flytekit==1.16.31"], "flyte-sdk": ["flyte==2.12.1"]}
+DIRECTIONS = ["to_literal", "to_python_value"]
+
+
+def measure(
+    python: str, sdk: str, case: str, direction: str, runs: int, scale: float
+) -> dict[str, float]:
+    """Run the worker for one SDK, case and direction; its peak MB and best seconds."""
+    args = [sdk, case, direction, str(runs), str(scale)]
+    if python == sys.executable:
+        out = subprocess.run(
+            [python, str(WORKER), *args], capture_output=True, text=True, check=True
+        ).stdout
+    else:
+        out = run_in(python, WORKER.read_text(), *args)
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of floor and flyte-core")
+    parser.add_argument("--baseline-runs", type=int, default=1, help="timed runs of the others")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
+    parser.add_argument("--no-baselines", action="store_true", help="skip flytekit and flyte-sdk")
+    args = parser.parse_args()
+    interpreters = {"floor": sys.executable, "flyte-core": sys.executable}
+    if not args.no_baselines:
+        for name, requirements in BASELINES.items():
+            interpreters[name] = baseline_python(name, requirements)
+    worst = 0.0
+    for case in CASES:
+        for direction in DIRECTIONS:
+            rows = []
+            for sdk, python in interpreters.items():
+                runs = args.runs if python == sys.executable else args.baseline_runs
+                result = measure(python, sdk, case, direction, runs, args.scale)
+                note = f"peak +{result['peak_mb']:.1f} MB"
+                rows.append((sdk, result["seconds"] * 1000, note))
+            floor_ms = rows[0][1]
+            worst = max(worst, rows[1][1] / floor_ms)
+            size = SIZES[case] if args.scale == 1.0 else f"{args.scale:g} x {SIZES[case]}"
+            print_table(f"{case} {direction} ({size}), best of runs", rows, "floor")
+    print(f"\nflyte-core's worst ratio to the floor: {worst:.2f} (target <= 1.50)")
+
+
+if __name__ == "__main__":
+    main()
