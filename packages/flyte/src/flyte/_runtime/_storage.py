@@ -62,7 +62,7 @@ def write_bytes(uri: str, data: bytes) -> None:
 
 def _fsspec() -> Any:
     try:
-        import fsspec  # type: ignore[import-not-found, unused-ignore]
+        import fsspec  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError as exc:
         raise StorageError(
             "object-store URIs need fsspec: pip install 'flyte-core[fsspec]' and the store's "

@@ -15,6 +15,7 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from flyte._progress import status
 from flyte._serialize._gitignore import IgnoreRules
 from flyte.models import CodeBundle
 
@@ -84,6 +85,8 @@ def build_code_bundle(
     root = Path(root_dir).resolve()
     digest = hashlib.sha256()
     entries = []
+    live = status.enabled()
+    size = 0
     for name in source_files(root, Path(out_dir)):
         path = root / name
         data = path.read_bytes()
@@ -91,9 +94,15 @@ def build_code_bundle(
         entries.append((name, data, mode))
         digest.update(f"{name}\0{mode:o}\0{len(data)}\0".encode())
         digest.update(data)
+        if live:
+            size += len(data)
+            status.show(f"code bundle of {root}: {len(entries)} files, {size / 1e6:.1f} MB")
     version = digest.hexdigest()[:32]
     target = Path(out_dir) / f"fast{version}.tar.gz"
+    if live:
+        status.show(f"code bundle of {root}: compressing {len(entries)} files", force=True)
     write_tgz(entries, target)
+    status.clear()
     return target, CodeBundle(
         location=str(target), destination=destination, computed_version=version
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flyte._progress import status
 from flyte._serialize._bundle import build_code_bundle, write_tgz
 from flyte._serialize._loader import find_tasks, load_module, root_of
 from flyte._serialize._task import serialize_task
@@ -84,7 +85,13 @@ def serialize(
         root_dir=str(root),
         image=image,
     )
-    specs = [task_pb2.TaskSpec(template=serialize_task(t, sctx)) for t in tasks]
+    specs = []
+    live = status.enabled()
+    for task in tasks:
+        specs.append(task_pb2.TaskSpec(template=serialize_task(task, sctx)))
+        if live:
+            status.show(f"serializing tasks: {len(specs)} of {len(tasks)} ({task.name})")
+    status.clear()
     if output_dir is not None:
         _write_specs(specs, Path(output_dir))
     return specs

@@ -12,6 +12,9 @@ The policy, written where it is enforced:
 - ``RETRYABLE_FAILED`` starts a new job, up to the task's retries; ``FAILED`` and ``ABORTED``
   raise :class:`ConnectorJobFailedError` with the connector's message and log links.
 
+While jobs run, the status line (see :mod:`flyte._progress`) shows their phases; log links are
+printed as they arrive.
+
 Time comes from a :class:`Clock` so that tests drive it without sleeping.
 """
 
@@ -19,14 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flyteidl.core.execution_pb2 import TaskExecution
 
+from flyte._progress import status
 from flyte.connectors._connector import AsyncConnector, ConnectorBase, SyncConnector
 from flyte.connectors._errors import ConnectorError, ConnectorJobFailedError, ConnectorTimeoutError
 from flyte.connectors._resource import Resource
@@ -90,14 +94,56 @@ LogLinkReporter = Callable[[str, "execution_pb2.TaskLog"], None]
 
 def print_log_link(task_name: str, link: execution_pb2.TaskLog) -> None:
     """Show a log link to the user on stderr as soon as the connector reports it."""
-    print(f"[{task_name}] logs: {link.name or 'log'}: {link.uri}", file=sys.stderr, flush=True)
+    status.note(f"[{task_name}] logs: {link.name or 'log'}: {link.uri}")
 
 
 class _DeadlinePassed(Exception):
     pass
 
 
-@dataclass
+class _PhaseBoard:
+    """The phases of the connector jobs of this process, summarised on the status line.
+
+    Counts are kept as phases change, so a redraw costs the same for one job as for thousands.
+    """
+
+    def __init__(self) -> None:
+        self._phases: dict[_Job, str] = {}
+        self._counts: Counter[str] = Counter()
+
+    def update(self, job: _Job, phase: str) -> None:
+        """Record ``job``'s phase and redraw."""
+        previous = self._phases.get(job)
+        if previous is not None:
+            self._counts[previous] -= 1
+        self._phases[job] = phase
+        self._counts[phase] += 1
+        self._draw(job, force=previous != phase)
+
+    def finish(self, job: _Job) -> None:
+        """Forget ``job``; erase the line when no job is left."""
+        phase = self._phases.pop(job, None)
+        if phase is not None:
+            self._counts[phase] -= 1
+        if not self._phases:
+            status.clear()
+
+    def _draw(self, job: _Job, *, force: bool) -> None:
+        if not status.enabled():
+            return
+        elapsed = job.clock.now() - job.started
+        if len(self._phases) == 1:
+            text = f"[{job.task_name}] {job.connector.name}: {self._phases[job]} {elapsed:.1f}s"
+        else:
+            counts = ", ".join(f"{n} {phase}" for phase, n in sorted(self._counts.items()) if n)
+            text = f"{len(self._phases)} connector jobs: {counts}"
+        status.show(text, force=force)
+
+
+_board = _PhaseBoard()
+
+
+@dataclass(eq=False)
 class _Job:
     """One attempt's context: who runs it, for which task, until when."""
 
@@ -107,6 +153,10 @@ class _Job:
     clock: Clock
     deadline: float | None
     report: LogLinkReporter
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock.now()
 
     def where(self) -> str:
         return f"{self.connector.describe()} for task '{self.task_name}'"
@@ -221,6 +271,20 @@ async def _run_async(
     inputs: dict[str, Any],
     kwargs: dict[str, Any],
 ) -> Resource:
+    _board.update(job, "CREATING")
+    try:
+        return await _create_and_poll(job, connector, task_template, inputs, kwargs)
+    finally:
+        _board.finish(job)
+
+
+async def _create_and_poll(
+    job: _Job,
+    connector: AsyncConnector,
+    task_template: tasks_pb2.TaskTemplate,
+    inputs: dict[str, Any],
+    kwargs: dict[str, Any],
+) -> Resource:
     try:
         meta = await job.bounded(connector.create(task_template, inputs=inputs, **kwargs))
     except _DeadlinePassed:
@@ -264,6 +328,7 @@ async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
             logger.info("%s: get failed (%s), retrying in %.2fs", job.where(), exc, interval)
         else:
             failures = 0
+            _board.update(job, TaskExecution.Phase.Name(resource.phase))
             _report_links(job, resource, seen)
             if resource.phase in TERMINAL_PHASES:
                 return resource
