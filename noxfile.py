@@ -38,6 +38,11 @@ nox.options.sessions = ["lint", "typecheck", "tests", "installed_wheels", "inter
 #: flytekit, for the interop tests that check literals and templates cross between the SDKs.
 FLYTEKIT = "flytekit==1.16.31"
 
+#: What flyte-core can use but never requires: its extras, and pydantic for pydantic models.
+#: flyte's tests run with them on the newest Python and without them on the others.
+OPTIONAL_EXTRAS = "fsspec,metrics"
+PYDANTIC = "pydantic>=2"
+
 
 def _interpreter_version(executable: str) -> str:
     try:
@@ -157,8 +162,11 @@ def install_project_wheels(session: nox.Session, *packages: str) -> Path:
 @nox.parametrize("package", list(PACKAGES))
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests against its installed wheel."""
-    install_project_wheels(session, package)
+    wheelhouse = install_project_wheels(session, package)
     session.install(*TEST_REQUIREMENTS)
+    if package == "flyte" and session.python == DEFAULT_PYTHON:
+        core = Path(wheel_of(wheelhouse, "flyte")).as_uri()
+        session.install(f"flyte-core[{OPTIONAL_EXTRAS}] @ {core}", PYDANTIC)
     session.run(
         "pytest",
         str(PACKAGES[package] / "tests"),
@@ -190,7 +198,7 @@ def installed_wheels(session: nox.Session) -> None:
 def interop(session: nox.Session) -> None:
     """Check that literals and templates cross between this SDK and flytekit, both ways."""
     install_project_wheels(session, *PACKAGES)
-    session.install(FLYTEKIT, *TEST_REQUIREMENTS)
+    session.install(FLYTEKIT, PYDANTIC, *TEST_REQUIREMENTS)
     session.run(
         "pytest",
         str(ROOT / "tests" / "interop"),
