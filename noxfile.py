@@ -33,7 +33,15 @@ TEST_REQUIREMENTS = ["pytest>=8", "pytest-asyncio>=0.23", "hypothesis>=6.100"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "typecheck", "tests", "installed_wheels", "interop", "examples"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "installed_wheels",
+    "interop",
+    "examples",
+    "demo",
+]
 
 #: flytekit, for the interop tests that check literals and templates cross between the SDKs.
 FLYTEKIT = "flytekit==1.16.31"

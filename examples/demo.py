@@ -1,20 +1,194 @@
-"""The demo of flyte-core: what the three shipped plugins bring, discovered from their wheels.
+"""The demo of flyte-core: the three shipped plugins, run locally and served as a backend sees them.
 
-Run it with `python3 noxw.py -s demo`, which builds and installs the packages first.
+    python3 noxw.py -s demo        # builds the four wheels, installs them, runs this script
+
+1. a task whose input and output are a PositiveInt (flyteplugins-positive-int's transformer);
+2. an echo task (flyteplugins-echo's task plugin);
+3. a batch job run locally through its connector (flyteplugins-batch-job), with a live line of
+   the job's phase on a terminal and its log links;
+4. every task serialized as `flyte serialize` writes them for `flytectl register files`;
+5. `flyte serve connector` started on loopback, and a batch job run through it with flyteidl's
+   stubs, as flytepropeller calls it;
+6. the `flyte plugins` table.
+
+Nothing in this file registers anything: each plugin is found through its entry point.
 """
 
 from __future__ import annotations
 
-import flyte.plugins
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import grpc
+from flyteidl.admin import agent_pb2, task_pb2
+from flyteidl.core.execution_pb2 import TaskExecution
+from flyteidl.service import agent_pb2_grpc
+
+import flyte
 from flyte.cli import main as flyte_cli
+from flyte.types import TypeEngine
+from flyteplugins.batch_job import BatchJobConfig, BatchJobTask
+from flyteplugins.echo import Echo
+from flyteplugins.positive_int import PositiveInt
+
+env = flyte.TaskEnvironment(name="demo")
+
+
+@env.task
+def next_order(order: PositiveInt) -> PositiveInt:
+    """The order number after ``order``."""
+    return PositiveInt(order.value + 1)
+
+
+@env.task(config=Echo())
+def echo(message: str) -> str:
+    """Run by the echo plugin, which returns the input: this body never runs."""
+    raise AssertionError("an echo task's body does not run")
+
+
+report = BatchJobTask(
+    "demo.report",
+    inputs={"day": str},
+    plugin_config=BatchJobConfig(queue="reports", queued_seconds=0.6, run_seconds=1.2),
+)
+
+
+def step(title: str) -> None:
+    """Print a step's heading."""
+    print(f"\n== {title}", flush=True)
+
+
+def run_locally() -> None:
+    """Steps 1 to 3: the three plugins in local runs."""
+    step("1. a PositiveInt task (transformer plugin: flyteplugins-positive-int)")
+    order = flyte.run(next_order, order=PositiveInt(41))
+    print(f"next_order(order=PositiveInt(41)) -> {order!r}")
+    assert order == PositiveInt(42)
+
+    step("2. an echo task (task plugin: flyteplugins-echo)")
+    echoed = flyte.run(echo, message="hello, Flyte")
+    print(f"echo(message='hello, Flyte') -> {echoed!r}")
+    assert echoed == "hello, Flyte"
+
+    step("3. a batch job, locally through its connector (connector plugin: flyteplugins-batch-job)")
+    result = flyte.run(report, day="2026-11-24")
+    print(f"report(day='2026-11-24') -> {result!r}")
+    assert result.endswith('processed {"day": "2026-11-24"}')
+
+
+def serialize_all(out: Path) -> dict[str, task_pb2.TaskSpec]:
+    """Step 4: the tasks as TaskSpec files plus the code bundle."""
+    step("4. serialize every task (what flytectl register files takes)")
+    specs = flyte.serialize(
+        [next_order, echo, report],
+        project="flytesnacks",
+        domain="development",
+        output_dir=out,
+        root_dir=Path(__file__).parent,
+    )
+    for spec in specs:
+        template = spec.template
+        print(
+            f"  {template.id.name:<18} type {template.type:<10} version {template.id.version[:12]}"
+        )
+    for path in sorted(out.iterdir()):
+        print(f"  wrote {path.name} ({path.stat().st_size:,} bytes)")
+    return {spec.template.id.name: spec for spec in specs}
+
+
+def start_connector_service() -> tuple[subprocess.Popen[str], int]:
+    """`flyte serve connector` on a free loopback port; returns the process and its port."""
+    flyte_command = shutil.which("flyte", path=str(Path(sys.executable).parent))
+    command = [flyte_command] if flyte_command else [sys.executable, "-m", "flyte.cli"]
+    command += ["--quiet", "serve", "connector", "--host", "127.0.0.1", "--port", "0"]
+    print(f"$ flyte {' '.join(command[1:])}")
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(f"  | {line.rstrip()}")
+        if line.startswith("serving"):
+            return proc, int(line.rsplit(":", 1)[1])
+    raise SystemExit(f"flyte serve connector exited with code {proc.wait()}")
+
+
+async def run_as_backend(port: int, spec: task_pb2.TaskSpec, **inputs: Any) -> Any:
+    """CreateTask, GetTask until a terminal phase, then DeleteTask, as flytepropeller does."""
+    template = spec.template
+    category = agent_pb2.TaskCategory(name=template.type, version=template.task_type_version)
+    literals = await TypeEngine.to_literal_map(inputs, report.interface.inputs)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        metadata = agent_pb2_grpc.AgentMetadataServiceStub(channel)
+        agents = (await metadata.ListAgents(agent_pb2.ListAgentsRequest())).agents
+        for agent in agents:
+            types = ", ".join(c.name for c in agent.supported_task_categories)
+            print(f"  ListAgents: {agent.name} serves {types}")
+        service = agent_pb2_grpc.AsyncAgentServiceStub(channel)
+        created = await service.CreateTask(
+            agent_pb2.CreateTaskRequest(template=template, inputs=literals)
+        )
+        print(f"  CreateTask: resource_meta {created.resource_meta.decode()}")
+        last_phase = None
+        while True:
+            got = await service.GetTask(
+                agent_pb2.GetTaskRequest(
+                    resource_meta=created.resource_meta, task_category=category
+                )
+            )
+            resource = got.resource
+            if resource.phase != last_phase:
+                last_phase = resource.phase
+                links = ", ".join(link.uri for link in resource.log_links)
+                print(f"  GetTask: {TaskExecution.Phase.Name(resource.phase)}  logs: {links}")
+            if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
+                break
+            await asyncio.sleep(0.2)
+        await service.DeleteTask(
+            agent_pb2.DeleteTaskRequest(resource_meta=created.resource_meta, task_category=category)
+        )
+        print("  DeleteTask: done")
+    assert resource.phase == TaskExecution.SUCCEEDED, resource.message
+    outputs = await TypeEngine.literal_map_to_python(resource.outputs, report.interface.outputs)
+    return outputs["result"]
+
+
+def run_behind_the_service(specs: dict[str, task_pb2.TaskSpec]) -> None:
+    """Step 5: the serialized batch job, run through `flyte serve connector`."""
+    step("5. the batch job through `flyte serve connector`, called as a Flyte backend calls it")
+    proc, port = start_connector_service()
+    try:
+        result = asyncio.run(run_as_backend(port, specs[report.name], day="2026-11-25"))
+        print(f"  outputs: result = {result!r}")
+        assert result.endswith('processed {"day": "2026-11-25"}')
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rest, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rest, _ = proc.communicate()
+        for line in rest.splitlines():
+            print(f"  | {line}")
+    print(f"  the service stopped on SIGTERM (exit code {proc.returncode})")
 
 
 def main() -> None:
-    """Show every discovered plugin and what each registered."""
-    print("== flyte plugins ==")
-    flyte_cli(["plugins"])
-    loaded = [p for p in flyte.plugins.list_plugins() if p.status.value == "loaded"]
-    print(f"\n{len(loaded)} plugins loaded")
+    """Run every step; stop what was started, and remove what was written."""
+    with tempfile.TemporaryDirectory(prefix="flyte-demo-") as work:
+        os.environ["FLYTE_BATCH_JOB_DIR"] = str(Path(work) / "batch-jobs")
+        run_locally()
+        specs = serialize_all(Path(work) / "serialized")
+        run_behind_the_service(specs)
+        step("6. flyte plugins")
+        code = flyte_cli(["plugins"])
+    print("\nThe demo ran every step.")
+    sys.exit(code)
 
 
 if __name__ == "__main__":
