@@ -9,24 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from flyte import _discovery
-from flyte._registry import all_registries
-
 
 @pytest.fixture(autouse=True)
-def isolated_registries() -> Iterator[None]:
-    """Every test starts from a fresh scan and leaves the registries as it found them."""
-    # The owners define their groups and registries on import; import them before the snapshot.
-    import flyte.connectors
-    import flyte.extend
-    import flyte.types  # noqa: F401
+def _isolated_registries(flyte_registries: None) -> None:
+    """Every test starts from a fresh scan and leaves the registries as it found them.
 
-    states = [(r, r.snapshot()) for r in all_registries()]
-    _discovery.reset()
-    yield
-    for registry, state in states:
-        registry.restore(state)
-    _discovery.reset()
+    ``flyte_registries`` is the fixture of flyte's own pytest plugin (``flyte.testing``).
+    """
 
 
 MakeDist = Callable[..., Path]

@@ -1,0 +1,69 @@
+"""flyte.testing: the test kit for plugin authors, also flyte's pytest plugin.
+
+    from datetime import timedelta
+    from flyte.testing import ConnectorHarness, assert_round_trip, serve_connectors
+
+    def test_positive_int_round_trips():
+        assert_round_trip(PositiveInt(3), PositiveInt)       # value -> literal -> value, and the guess
+
+    async def test_a_job_that_never_ends_is_deleted_at_the_timeout():
+        run = await ConnectorHarness(MyConnector()).run(task, {"x": 1}, timeout=timedelta(hours=1))
+        assert run.calls[-1] == "delete"                     # an hour of polling, in no real time
+
+    async def test_the_service_answers():
+        async with serve_connectors(MyConnector()) as service:
+            await service.async_agent.CreateTask(request)    # flyteidl's stub, over loopback
+
+The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
+the fixtures ``flyte_registries``, ``scripted_clock`` and, with pytest-asyncio,
+``connector_service``. Importing this package is cheap: each name below is imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flyte.testing._clock import ScriptedClock
+    from flyte.testing._harness import ConnectorHarness, ConnectorRun
+    from flyte.testing._registries import isolated_registries
+    from flyte.testing._round_trip import assert_round_trip
+    from flyte.testing._service import HealthStub, ServedConnectors, serve_connectors
+
+__all__ = [
+    "ConnectorHarness",
+    "ConnectorRun",
+    "HealthStub",
+    "ScriptedClock",
+    "ServedConnectors",
+    "assert_round_trip",
+    "isolated_registries",
+    "serve_connectors",
+]
+
+#: Public name -> the module that defines it, imported on first access (protobuf and grpc stay
+#: unimported until a name that needs them is used, so the pytest plugin costs nothing).
+_LAZY: dict[str, str] = {
+    "ConnectorHarness": "flyte.testing._harness",
+    "ConnectorRun": "flyte.testing._harness",
+    "HealthStub": "flyte.testing._service",
+    "ScriptedClock": "flyte.testing._clock",
+    "ServedConnectors": "flyte.testing._service",
+    "assert_round_trip": "flyte.testing._round_trip",
+    "isolated_registries": "flyte.testing._registries",
+    "serve_connectors": "flyte.testing._service",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flyte.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
