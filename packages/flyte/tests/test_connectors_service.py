@@ -25,8 +25,8 @@ from flyte.connectors import (
     ResourceMeta,
     SyncConnector,
 )
-from flyte.connectors._health import HealthCheckRequest, HealthCheckResponse
 from flyte.connectors._server import ConnectorServer
+from flyte.testing import ServedConnectors, serve_connectors
 from flyte.types import TypeEngine
 
 _ids = itertools.count()
@@ -121,21 +121,15 @@ def connector() -> DoublingConnector:
 
 
 @pytest.fixture
-async def server(connector: DoublingConnector) -> AsyncIterator[ConnectorServer]:
-    server = await ConnectorServer.start("127.0.0.1", 0)
-    yield server
-    await server.stop(None)
+def channel(connector: DoublingConnector, connector_service: ServedConnectors) -> grpc.aio.Channel:
+    return connector_service.channel
 
 
 @pytest.fixture
-async def channel(server: ConnectorServer) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        yield channel
-
-
-@pytest.fixture
-def agents(channel: grpc.aio.Channel) -> agent_pb2_grpc.AsyncAgentServiceStub:
-    return agent_pb2_grpc.AsyncAgentServiceStub(channel)
+def agents(
+    connector: DoublingConnector, connector_service: ServedConnectors
+) -> agent_pb2_grpc.AsyncAgentServiceStub:
+    return connector_service.async_agent
 
 
 async def create(agents: Any, x: int, tmpl: tasks_pb2.TaskTemplate = DOUBLING) -> bytes:
@@ -277,8 +271,10 @@ async def test_a_method_the_connector_lacks_is_unimplemented(agents: Any) -> Non
     assert "does not report logs" in (caught.value.details() or "")
 
 
-async def test_a_sync_connector_answers_execute_task_sync(channel: grpc.aio.Channel) -> None:
-    stub = agent_pb2_grpc.SyncAgentServiceStub(channel)
+async def test_a_sync_connector_answers_execute_task_sync(
+    connector: DoublingConnector, connector_service: ServedConnectors
+) -> None:
+    stub = connector_service.sync_agent
     tmpl = template("upper", {"s": types_pb2.STRING}, {"o0": types_pb2.STRING})
     inputs = await TypeEngine.to_literal_map({"s": "hi"}, {"s": str})
     requests = [
@@ -291,8 +287,10 @@ async def test_a_sync_connector_answers_execute_task_sync(channel: grpc.aio.Chan
     assert resource.outputs.literals["o0"].scalar.primitive.string_value == "HI"
 
 
-async def test_the_metadata_service_lists_and_finds_agents(channel: grpc.aio.Channel) -> None:
-    stub = agent_pb2_grpc.AgentMetadataServiceStub(channel)
+async def test_the_metadata_service_lists_and_finds_agents(
+    connector: DoublingConnector, connector_service: ServedConnectors
+) -> None:
+    stub = connector_service.metadata
     listed = await stub.ListAgents(agent_pb2.ListAgentsRequest())
     by_name = {a.name: a for a in listed.agents}
     assert by_name["Doubling Connector"].supported_task_categories[0].name == "doubling"
@@ -305,28 +303,22 @@ async def test_the_metadata_service_lists_and_finds_agents(channel: grpc.aio.Cha
     assert "'Nope'" in (caught.value.details() or "")
 
 
-async def test_health_checks_answer_serving_and_not_found(channel: grpc.aio.Channel) -> None:
-    check = channel.unary_unary(
-        "/grpc.health.v1.Health/Check",
-        request_serializer=lambda m: m.SerializeToString(),
-        response_deserializer=HealthCheckResponse.FromString,
-    )
-    assert (await check(HealthCheckRequest())).status == 1
-    served = await check(HealthCheckRequest(service="flyteidl.service.AsyncAgentService"))
-    assert served.status == 1
+async def test_health_checks_answer_serving_and_not_found(
+    connector_service: ServedConnectors,
+) -> None:
+    health = connector_service.health
+    assert (await health.Check(health.Request())).status == health.SERVING
+    served = await health.Check(health.Request(service="flyteidl.service.AsyncAgentService"))
+    assert served.status == health.SERVING
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await check(HealthCheckRequest(service="other.Service"))
+        await health.Check(health.Request(service="other.Service"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_a_job_created_through_one_server_is_polled_through_another(agents: Any) -> None:
     meta = await create(agents, 4)
-    other = await ConnectorServer.start("127.0.0.1", 0)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{other.port}") as channel:
-            resource = await get(agent_pb2_grpc.AsyncAgentServiceStub(channel), meta)
-    finally:
-        await other.stop(None)
+    async with serve_connectors() as other:
+        resource = await get(other.async_agent, meta)
     assert resource.outputs.literals["o0"].scalar.primitive.float_value == 8.0
 
 
