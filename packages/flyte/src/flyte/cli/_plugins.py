@@ -1,4 +1,4 @@
-"""``flyte plugins``: every discovered plugin and its status."""
+"""``flyte plugins``: every discovered plugin and its status; ``flyte plugins new`` writes one."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from flyte.cli import _scaffold
 from flyte.cli._table import format_table
 
 __all__ = ["add_parser"]
@@ -27,6 +28,8 @@ def add_parser(commands: Any) -> None:
         "-v", "--verbose", action="store_true", help="show the traceback of each failure"
     )
     parser.set_defaults(run=_run)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    _scaffold.add_parser(actions)
 
 
 def _run(args: argparse.Namespace) -> int:
