@@ -31,8 +31,8 @@ Directives:
 - ``skip (REASON)``: not run; the reason is mandatory.
 
 A directive on a line of its own, not followed by a block, applies to the whole page:
-``free-port=N`` replaces the port number N everywhere in the page's blocks by a free port picked
-for the run, so that a page can show the port a reader would use.
+``free-port=N[,M...]`` replaces each port number everywhere in the page's blocks by a free port
+picked for the run, so that a page can show the port a reader would use.
 
 Expected output may use ``...``: on a line of its own it stands for any number of lines; inside a
 line it stands for any text. Trailing spaces are ignored.
@@ -91,15 +91,15 @@ class Block:
 
 def parse_directives(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
+    skip = re.search(r"\bskip\b\s*(\(.*\))?", text)
+    if skip:
+        if not skip.group(1) or len(skip.group(1)) < 3:
+            pytest.fail(f"skip needs a reason in parentheses: {text!r}")
+        found["skip"] = skip.group(1)[1:-1]
+        text = text[: skip.start()] + text[skip.end() :]
     for item in filter(None, (part.strip() for part in text.split(";"))):
-        if item.startswith("skip"):
-            reason = item[len("skip") :].strip()
-            if not re.fullmatch(r"\(.+\)", reason):
-                pytest.fail(f"skip needs a reason in parentheses: {item!r}")
-            found["skip"] = reason[1:-1]
-        else:
-            key, _, value = item.partition("=")
-            found[key.strip()] = value.strip()
+        key, _, value = item.partition("=")
+        found[key.strip()] = value.strip()
     return found
 
 
@@ -387,10 +387,10 @@ def assert_excerpt(text: str, path: Path, where: str) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_code_blocks_of_the_page_run(page: Path, tmp_path: Path) -> None:
     blocks, page_directives = parse_page(page)
-    if "free-port" in page_directives:
-        old, new = page_directives["free-port"], str(free_port())
+    for old in filter(None, page_directives.get("free-port", "").split(",")):
+        new = str(free_port())
         for block in blocks:
-            block.text = block.text.replace(old, new)
+            block.text = block.text.replace(old.strip(), new)
     run = PageRun(page, tmp_path)
     try:
         for block in blocks:
