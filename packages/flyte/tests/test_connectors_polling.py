@@ -28,22 +28,7 @@ from flyte.connectors import (
     SyncConnector,
 )
 from flyte.connectors._polling import run_job
-
-
-class FakeClock(Clock):
-    """Time that advances only when slept, instantly."""
-
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += seconds
-        await asyncio.sleep(0)
+from flyte.testing import ScriptedClock
 
 
 @dataclass
@@ -88,13 +73,18 @@ POLICY = PollPolicy(first_interval=0.1, backoff=2.0, max_interval=1.0, max_get_f
 async def run(connector: Any, clock: Clock | None = None, **kwargs: Any) -> Resource:
     kwargs.setdefault("policy", POLICY)
     return await run_job(
-        connector, tasks_pb2.TaskTemplate(), {}, task_name="t", clock=clock or FakeClock(), **kwargs
+        connector,
+        tasks_pb2.TaskTemplate(),
+        {},
+        task_name="t",
+        clock=clock or ScriptedClock(),
+        **kwargs,
     )
 
 
 async def test_polls_back_off_to_the_cap_and_stop_without_sleeping_after_the_end() -> None:
     connector = ScriptedConnector([RUNNING] * 6 + [DONE])
-    clock = FakeClock()
+    clock = ScriptedClock()
     resource = await run(connector, clock)
     assert resource.outputs == {"o0": 1}
     assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
@@ -119,11 +109,11 @@ async def test_get_failing_past_the_limit_deletes_the_job_and_names_the_connecto
 
 async def test_a_job_that_never_ends_is_deleted_when_the_timeout_passes() -> None:
     connector = ScriptedConnector([RUNNING])
-    clock = FakeClock()
+    clock = ScriptedClock()
     with pytest.raises(ConnectorTimeoutError, match="timeout; it was deleted"):
         await run(connector, clock, timeout=30.0)
     assert connector.deleted == ["job-1"]
-    assert clock.time == pytest.approx(30.0)
+    assert clock.now() == pytest.approx(30.0)
 
 
 async def test_cancelling_the_run_deletes_the_job_exactly_once() -> None:

@@ -8,24 +8,30 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 import pytest
 from flyteidl.admin import agent_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
-from flyteidl.service import agent_pb2_grpc
+from flyteidl.service.agent_pb2_grpc import AsyncAgentServiceStub
 
 import flyte
 from flyte._serialize import serialize_task
 from flyte.connectors import ConnectorJobFailedError, ConnectorRegistry, ConnectorTimeoutError
 from flyte.models import SerializationContext
+from flyte.testing import ConnectorHarness, ScriptedClock, serve_connectors
 from flyte.types import TypeEngine
 from flyteplugins.batch_job import BatchJobConfig, BatchJobConnector, BatchJobTask
 from flyteplugins.batch_job.system import BatchJobNotFoundError, BatchSystem
 
 FAST = BatchJobConfig(queue="fast", queued_seconds=0.05, run_seconds=0.1)
+AT_ONCE = BatchJobConfig(queue="fast", queued_seconds=0, run_seconds=0)
+CATEGORY = agent_pb2.TaskCategory(name="batch_job", version=0)
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -107,13 +113,60 @@ def test_a_failing_job_raises_with_the_batch_systems_message() -> None:
         flyte.run(task)
 
 
-def test_the_tasks_timeout_deletes_the_job_in_the_batch_system() -> None:
-    config = BatchJobConfig(queued_seconds=60, run_seconds=60)
-    task = BatchJobTask("slow", plugin_config=config, timeout=1)
-    with pytest.raises(ConnectorTimeoutError):
-        flyte.run(task)
+async def test_the_connector_runs_a_job_to_its_result_with_log_links() -> None:
+    task = BatchJobTask("report", inputs={"day": str}, plugin_config=AT_ONCE)
+    run = await ConnectorHarness(BatchJobConnector()).run(task, {"day": "wed"})
+    assert run.error is None
+    assert run.outputs is not None
+    assert run.outputs["result"].endswith("""on queue 'fast' processed {"day": "wed"}""")
+    assert run.calls == ["create", "get"]
+    (job,) = BatchSystem().jobs()
+    assert run.log_links[0].uri.endswith(f"jobs.sqlite3#{job.job_id}")
+
+
+async def test_the_tasks_timeout_deletes_the_job_in_the_batch_system() -> None:
+    config = BatchJobConfig(queued_seconds=3600, run_seconds=3600)
+    task = BatchJobTask("slow", plugin_config=config, timeout=timedelta(minutes=10))
+    clock = ScriptedClock()
+    run = await ConnectorHarness(BatchJobConnector(), clock=clock).run(task)
+    assert isinstance(run.error, ConnectorTimeoutError)
+    assert clock.elapsed == 600  # ten minutes of polling, in virtual time
+    assert run.calls.count("delete") == 1
     (job,) = BatchSystem().jobs()
     assert job.status == "cancelled"
+
+
+async def test_a_cancelled_run_deletes_its_job_once() -> None:
+    config = BatchJobConfig(queued_seconds=3600, run_seconds=3600)
+    task = BatchJobTask("slow", plugin_config=config)
+    run = await ConnectorHarness(BatchJobConnector()).run(task, cancel_after_polls=2)
+    assert isinstance(run.error, asyncio.CancelledError)
+    assert run.calls == ["create", "get", "get", "delete"]
+    (job,) = BatchSystem().jobs()
+    assert (job.status, job.message) == ("cancelled", "deleted by its owner")
+
+
+async def test_reading_a_jobs_state_is_retried_when_it_fails() -> None:
+    task = BatchJobTask("report", plugin_config=AT_ONCE)
+    run = await ConnectorHarness(BatchJobConnector()).run(task, get_failures=2)
+    assert run.error is None
+    assert run.calls == ["create", "get", "get", "get"]
+
+
+async def test_a_job_is_served_through_the_connector_service_stubs() -> None:
+    task = BatchJobTask("report", inputs={"day": str}, plugin_config=FAST)
+    async with serve_connectors(BatchJobConnector()) as service:
+        meta = await _create(service.async_agent, task, day="thu")
+        resource = await asyncio.wait_for(_poll(service.async_agent, meta), timeout=30)
+        await service.async_agent.DeleteTask(
+            agent_pb2.DeleteTaskRequest(resource_meta=meta, task_category=CATEGORY)
+        )
+    assert resource.phase == TaskExecution.SUCCEEDED
+    assert resource.outputs.literals["result"].scalar.primitive.string_value.endswith(
+        """processed {"day": "thu"}"""
+    )
+    (job,) = BatchSystem().jobs()
+    assert job.status == "succeeded"  # deleting a job that ended leaves it as it ended
 
 
 @pytest.fixture
@@ -143,25 +196,25 @@ def serve() -> Iterator[Callable[[], tuple[subprocess.Popen[str], int]]]:
             proc.kill()
 
 
-async def _create(port: int, task: BatchJobTask, **inputs: object) -> bytes:
+async def _create(stub: AsyncAgentServiceStub, task: BatchJobTask, **inputs: object) -> bytes:
     template = serialize_task(task, SerializationContext(project="p", domain="d", version="v"))
     literals = await TypeEngine.to_literal_map(inputs, task.interface.inputs)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = agent_pb2_grpc.AsyncAgentServiceStub(channel)
-        request = agent_pb2.CreateTaskRequest(template=template, inputs=literals)
-        return bytes((await stub.CreateTask(request)).resource_meta)
+    request = agent_pb2.CreateTaskRequest(template=template, inputs=literals)
+    return bytes((await stub.CreateTask(request)).resource_meta)
 
 
-async def _poll(port: int, meta: bytes) -> agent_pb2.Resource:
-    category = agent_pb2.TaskCategory(name="batch_job", version=0)
+async def _poll(stub: AsyncAgentServiceStub, meta: bytes) -> agent_pb2.Resource:
+    while True:
+        request = agent_pb2.GetTaskRequest(resource_meta=meta, task_category=CATEGORY)
+        resource = (await stub.GetTask(request)).resource
+        if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
+            return resource
+        await asyncio.sleep(0.05)
+
+
+async def _on_port(port: int, call: Callable[[AsyncAgentServiceStub], Awaitable[T]]) -> T:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = agent_pb2_grpc.AsyncAgentServiceStub(channel)
-        while True:
-            request = agent_pb2.GetTaskRequest(resource_meta=meta, task_category=category)
-            resource = (await stub.GetTask(request)).resource
-            if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
-                return resource
-            await asyncio.sleep(0.05)
+        return await call(AsyncAgentServiceStub(channel))
 
 
 def test_a_job_created_through_one_service_is_polled_through_another_after_a_restart(
@@ -169,11 +222,12 @@ def test_a_job_created_through_one_service_is_polled_through_another_after_a_res
 ) -> None:
     first, first_port = serve()
     task = BatchJobTask("report", inputs={"day": str}, plugin_config=FAST)
-    meta = asyncio.run(_create(first_port, task, day="tue"))
+    meta = asyncio.run(_on_port(first_port, lambda stub: _create(stub, task, day="tue")))
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=30)
     _, second_port = serve()
-    resource = asyncio.run(asyncio.wait_for(_poll(second_port, meta), timeout=30))
+    polled = _on_port(second_port, lambda stub: _poll(stub, meta))
+    resource = asyncio.run(asyncio.wait_for(polled, timeout=30))
     assert resource.phase == TaskExecution.SUCCEEDED
     assert resource.outputs.literals["result"].scalar.primitive.string_value.endswith(
         """processed {"day": "tue"}"""

@@ -8,7 +8,11 @@ import flyte
 from flyte._serialize import serialize_task
 from flyte.extend import TaskDefinitionError, TaskPluginRegistry
 from flyte.models import SerializationContext
+from flyte.testing import isolated_registries
 from flyteplugins.echo import Echo, EchoTask
+
+# Each test starts from a fresh discovery scan and leaves the registries as it found them.
+pytestmark = pytest.mark.usefixtures("flyte_registries")
 
 
 def test_config_picks_the_echo_task_and_its_outputs_are_its_inputs() -> None:
@@ -72,4 +76,19 @@ def test_an_interface_echo_cannot_serve_is_refused_at_definition(source: str, pr
 
 
 def test_echo_is_registered_for_its_config_type() -> None:
+    assert TaskPluginRegistry.find(Echo) is EchoTask
+
+
+def test_user_code_that_replaces_echo_wins_until_its_registries_are_put_back() -> None:
+    class LoudEchoTask(EchoTask):
+        pass
+
+    with isolated_registries():
+        TaskPluginRegistry.register(Echo, LoudEchoTask, override=True)
+        assert TaskPluginRegistry.find(Echo) is LoudEchoTask
+
+        @flyte.TaskEnvironment(name="e").task(config=Echo())
+        def echo(x: int) -> int: ...
+
+        assert isinstance(echo, LoudEchoTask)
     assert TaskPluginRegistry.find(Echo) is EchoTask

@@ -10,20 +10,23 @@ from typing import Optional
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
+from flyte.testing import assert_round_trip
 from flyte.types import TypeEngine, TypeTransformerFailedError
 from flyteplugins.positive_int import PositiveInt, PositiveIntTransformer
 
-
-def test_the_literal_type_is_an_integer_tagged_positive_int() -> None:
-    literal_type = TypeEngine.to_literal_type(PositiveInt)
-    assert literal_type.simple == types_pb2.SimpleType.INTEGER
-    assert literal_type.structure.tag == "PositiveInt"
+TAGGED_INTEGER = types_pb2.LiteralType(
+    simple=types_pb2.SimpleType.INTEGER, structure=types_pb2.TypeStructure(tag="PositiveInt")
+)
 
 
-async def test_a_positive_int_round_trips_as_an_integer_literal() -> None:
-    literal = await TypeEngine.to_literal(PositiveInt(42), PositiveInt)
+def test_a_positive_int_round_trips_as_an_integer_literal_tagged_positive_int() -> None:
+    # The kit checks the literal type, value -> literal -> value, and the tag's guess back.
+    literal = assert_round_trip(PositiveInt(42), PositiveInt, literal_type=TAGGED_INTEGER)
     assert literal.scalar.primitive.integer == 42
-    assert await TypeEngine.to_python_value(literal, PositiveInt) == PositiveInt(42)
+
+
+async def test_it_round_trips_inside_a_running_event_loop_too() -> None:
+    assert_round_trip(PositiveInt(1), PositiveInt)
 
 
 @pytest.mark.parametrize("value", [0, -5, True, 1.5, "3"])
@@ -57,20 +60,15 @@ def test_the_error_names_the_input() -> None:
         TypeEngine.literal_map_to_python_sync(literal_map, {"n": PositiveInt})
 
 
-def test_the_tag_guesses_back_positive_int() -> None:
-    assert TypeEngine.guess_python_type(TypeEngine.to_literal_type(PositiveInt)) is PositiveInt
-
-
 def test_containers_and_unions_of_positive_ints() -> None:
-    values = [PositiveInt(1), PositiveInt(2)]
-    literal = TypeEngine.to_literal_sync(values, list[PositiveInt])
-    assert TypeEngine.to_python_value_sync(literal, list[PositiveInt]) == values
+    assert_round_trip([PositiveInt(1), PositiveInt(2)], list[PositiveInt])
+    assert_round_trip({"a": PositiveInt(5)}, dict[str, PositiveInt])
     union = Optional[PositiveInt]  # noqa: UP045 - the form users write
     tags = [v.structure.tag for v in TypeEngine.to_literal_type(union).union_type.variants]
     assert tags == ["PositiveInt", "none"]
-    literal = TypeEngine.to_literal_sync(PositiveInt(3), union)
+    literal = assert_round_trip(PositiveInt(3), union)
     assert literal.scalar.union.type.structure.tag == "PositiveInt"
-    assert TypeEngine.to_python_value_sync(literal, union) == PositiveInt(3)
+    assert_round_trip(None, union)
 
 
 def test_the_transformer_is_declared_under_flyte_transformers() -> None:
