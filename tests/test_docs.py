@@ -7,21 +7,23 @@ comment on the line just before it, ``<!-- docs-test: DIRECTIVE; DIRECTIVE -->``
 
 - ```` ```python ````: run as a script in a fresh process (so each block starts with empty
   registries, as a new program does); it must exit 0.
-- ```` ```console ````: ``$ COMMAND`` lines run with bash, one by one, in the workdir; the lines
-  after a command, if any, are its expected output (stdout and stderr together, as a terminal
-  shows them). Each command must exit 0.
+- ```` ```console ````: ``$ COMMAND`` lines run with bash, one by one, in the current folder
+  (the workdir, until a ``$ cd DIR`` changes it for the rest of the page, as in a terminal;
+  scripts and ``file=`` paths follow it too); the lines after a command, if any, are its expected
+  output (stdout and stderr together, as a terminal shows them). Each command must exit 0.
 - ```` ```bash ````: each line is a command, run as above, with no output check.
 - ```` ```toml ````: parsed (``tomllib``; on Python 3.10 ``tomli``, which pytest itself requires
   there, so it is always installed beside pytest). A table of entry points under
   ``[project.entry-points."flyte.*"]`` must use one of the three groups and give each entry
-  point a valid ``module`` or ``module:attribute`` value.
+  point a valid ``module`` or ``module:attribute`` value. For an ``excerpt-of`` block, the whole
+  file it is an excerpt of is checked so.
 - ```` ```text ```` and other blocks are shown, not run; a language this file does not know
   (``yaml``, say) needs a ``skip`` directive.
 
 Directives:
 
-- ``file=PATH``: write the block to ``PATH`` under the workdir instead of running it.
-- ``excerpt-of=PATH``: the block is an excerpt of the file ``PATH`` under the workdir (a file a
+- ``file=PATH``: write the block to ``PATH`` (under the current folder) instead of running it.
+- ``excerpt-of=PATH``: the block is an excerpt of the file ``PATH`` (under the current folder; a file a
   command such as ``flyte plugins new`` wrote): its lines appear in that file in that order;
   a line ``...`` stands for any lines left out.
 - ``output``: the block (``text``) is the output of the block before it, which must match.
@@ -37,10 +39,11 @@ picked for the run, so that a page can show the port a reader would use.
 Expected output may use ``...``: on a line of its own it stands for any number of lines; inside a
 line it stands for any text. Trailing spaces are ignored.
 
-``pip install PATH`` of a local source tree (``--no-deps`` allowed) is done offline: the test
+``pip install [-e] [--no-deps] PATH[extras]`` of a local source tree is done offline: the test
 environment may have no network and no build backend. The tree's ``pyproject.toml`` is read, the
-folders its wheel would ship are put on ``PYTHONPATH``, and a ``.dist-info`` with its metadata
-and ``entry_points.txt`` is written to a folder on ``PYTHONPATH``. That is what discovery reads
+folders its wheel would ship are put on ``PYTHONPATH`` (so it behaves as an editable install),
+and a ``.dist-info`` with its metadata and ``entry_points.txt`` is written to a folder on
+``PYTHONPATH``; extras are ignored (they name test tools the test environment has). That is what discovery reads
 from an installed wheel; building and installing real wheels of scaffolded plugins is the
 scaffold's own end-to-end test. Any other ``pip install`` is refused: mark its block ``skip``.
 """
@@ -171,6 +174,7 @@ class PageRun:
     def __init__(self, page: Path, workdir: Path) -> None:
         self.page = page
         self.workdir = workdir
+        self.cwd = workdir
         self.site = workdir / ".docs-test-site"
         self.site.mkdir()
         self.paths = [str(workdir), str(self.site)]
@@ -196,16 +200,17 @@ class PageRun:
         if "skip" in directives:
             return
         if "file" in directives:
-            target = self.workdir / directives["file"]
+            target = self.cwd / directives["file"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.text)
             if block.language == "toml":
                 check_toml(block.text, where)
             return
         if "excerpt-of" in directives:
-            assert_excerpt(block.text, self.workdir / directives["excerpt-of"], where)
-            if block.language == "toml":
-                check_toml(block.text, where)
+            path = self.cwd / directives["excerpt-of"]
+            assert_excerpt(block.text, path, where)
+            if block.language == "toml":  # the file the excerpt is of must be valid
+                check_toml(path.read_text(), f"{where}: {path.name}")
             return
         if "output" in directives:
             assert_output(block.text, self.last_output, where)
@@ -244,6 +249,10 @@ class PageRun:
 
     def run_command(self, command: str, expected_exit: int, where: str) -> str:
         words = shlex.split(command)
+        if len(words) == 2 and words[0] == "cd":
+            self.cwd = (self.cwd / words[1]).resolve()
+            assert self.cwd.is_dir(), f"{where}: `{command}`: no such folder"
+            return ""
         if words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]:
             self.install_offline(words[words.index("install") + 1 :], where)
             return ""
@@ -252,7 +261,7 @@ class PageRun:
     def run(self, argv: list[str], expected_exit: int, what: str) -> str:
         out = subprocess.run(
             argv,
-            cwd=self.workdir,
+            cwd=self.cwd,
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -269,7 +278,7 @@ class PageRun:
     def start_background(self, command: str, expected: str, where: str) -> None:
         process = subprocess.Popen(
             ["bash", "-c", f"exec {command}"],
-            cwd=self.workdir,
+            cwd=self.cwd,
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -307,14 +316,12 @@ class PageRun:
 
     def install_offline(self, args: list[str], where: str) -> None:
         """Make a local source tree importable and discoverable, as its installed wheel would be."""
-        sources = [a for a in args if a != "--no-deps"]
-        if (
-            len(sources) != 1
-            or sources[0].startswith("-")
-            or not (self.workdir / sources[0]).is_dir()
-        ):
-            pytest.fail(f"{where}: only `pip install [--no-deps] LOCAL_DIR` runs here: {args}")
-        project = self.workdir / sources[0]
+        # -e changes nothing here: the tree's own folders go on the path, as an editable install
+        # does. Extras (``.[test]``) name test tools, which the test environment already has.
+        sources = [re.sub(r"\[.*\]$", "", a) for a in args if a not in ("--no-deps", "-e")]
+        if len(sources) != 1 or sources[0].startswith("-") or not (self.cwd / sources[0]).is_dir():
+            pytest.fail(f"{where}: only `pip install [-e] [--no-deps] LOCAL_DIR` runs here: {args}")
+        project = (self.cwd / sources[0]).resolve()
         meta = tomllib.loads((project / "pyproject.toml").read_text())
         name, version = meta["project"]["name"], meta["project"]["version"]
         wheel = meta.get("tool", {}).get("hatch", {}).get("build", {}).get("targets", {})
