@@ -87,6 +87,12 @@ async def test_outputs_come_back_by_name_in_the_declared_types() -> None:
     assert run.resource.message == "done"
 
 
+async def test_inputs_left_out_take_the_tasks_defaults() -> None:
+    interface = NativeInterface(inputs={"x": int}, defaults={"x": 5}, outputs={"o0": float})
+    run = await ConnectorHarness(CountingConnector()).run(CountingTask("count", interface))
+    assert run.outputs == {"o0": 10.0}
+
+
 async def test_a_job_that_never_ends_is_deleted_at_the_timeout_in_virtual_time() -> None:
     connector = CountingConnector(polls=None)
     clock = ScriptedClock()

@@ -4,15 +4,15 @@
     from flyte.testing import ConnectorHarness, assert_round_trip, serve_connectors
 
     def test_positive_int_round_trips():
-        assert_round_trip(PositiveInt(3), PositiveInt)       # value -> literal -> value, and the guess
+        assert_round_trip(PositiveInt(3), PositiveInt)  # value -> literal -> value, and the guess
 
     async def test_a_job_that_never_ends_is_deleted_at_the_timeout():
         run = await ConnectorHarness(MyConnector()).run(task, {"x": 1}, timeout=timedelta(hours=1))
-        assert run.calls[-1] == "delete"                     # an hour of polling, in no real time
+        assert run.calls[-1] == "delete"  # an hour of polling, in no real time
 
     async def test_the_service_answers():
         async with serve_connectors(MyConnector()) as service:
-            await service.async_agent.CreateTask(request)    # flyteidl's stub, over loopback
+            await service.async_agent.CreateTask(request)  # flyteidl's stub, over loopback
 
 The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
 the fixtures ``flyte_registries``, ``scripted_clock`` and, with pytest-asyncio,

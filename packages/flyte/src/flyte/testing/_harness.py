@@ -1,4 +1,4 @@
-"""ConnectorHarness: a connector driven through the real polling loop, with time and faults scripted.
+"""ConnectorHarness: a connector driven through the real polling loop, time and faults scripted.
 
 The harness runs a task the way :class:`~flyte.connectors.AsyncConnectorExecutorMixin` does, through
 :func:`flyte.connectors._executor.run_connector_task` and so the real polling loop (backoff,
@@ -96,18 +96,19 @@ class ConnectorHarness:
     ) -> ConnectorRun:
         """Run ``task`` with ``inputs`` through the connector; return what happened.
 
-        ``task`` is a ``flyte.extend.TaskTemplate`` (serialized, its inputs and outputs converted
-        with its declared types) or a ``tasks_pb2.TaskTemplate`` (types guessed from its
-        interface, as the connector service does). ``timeout`` bounds each attempt in the
-        clock's time; None keeps the task's own. The first ``get_failures`` calls of ``get``
-        raise ``ConnectionError`` without reaching the connector. ``cancel_after_polls=N``
-        cancels the run at its first sleep after the N-th ``get``.
+        ``task`` is a ``flyte.extend.TaskTemplate`` (serialized; its inputs, with its defaults
+        filled in, and its outputs converted with its declared types) or a
+        ``tasks_pb2.TaskTemplate`` (types guessed from its interface, as the connector service
+        does). ``timeout`` bounds each attempt in the clock's time; None keeps the task's own.
+        The first ``get_failures`` calls of ``get`` raise ``ConnectionError`` without reaching the
+        connector. ``cancel_after_polls=N`` cancels the run at its first sleep after the N-th
+        ``get``; the job is deleted, once.
 
         The run's own failure does not raise: it is :attr:`ConnectorRun.error`.
         """
         if cancel_after_polls is not None and cancel_after_polls < 1:
             raise ValueError(f"cancel_after_polls must be at least 1, got {cancel_after_polls}")
-        template, input_types, output_types = _serialized(task)
+        template, input_types, output_types, defaults = _serialized(task)
         run = ConnectorRun()
         connector = _recording(self.connector, run, get_failures)
         clock = _CancellingClock(self.clock, run, cancel_after_polls)
@@ -121,7 +122,7 @@ class ConnectorHarness:
             run_connector_task(
                 connector,
                 template,
-                inputs or {},
+                {**defaults, **(inputs or {})},
                 input_types,
                 output_types,
                 task_name=template.id.name or template.type,
@@ -144,14 +145,13 @@ class ConnectorHarness:
         return run
 
 
-def _serialized(task: Any) -> tuple[tasks_pb2.TaskTemplate, dict[str, Any], dict[str, Any]]:
-    """The task's template and its input and output types."""
+def _serialized(
+    task: Any,
+) -> tuple[tasks_pb2.TaskTemplate, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The task's template, its input and output types, and the defaults of its inputs."""
     if isinstance(task, tasks_pb2.TaskTemplate):
-        return (
-            task,
-            declared_types(task.interface.inputs),
-            declared_types(task.interface.outputs),
-        )
+        inputs, outputs = task.interface.inputs, task.interface.outputs
+        return task, declared_types(inputs), declared_types(outputs), {}
     from flyte._serialize import serialize_task
     from flyte._tasks._template import TaskTemplate
     from flyte.models import SerializationContext
@@ -162,7 +162,8 @@ def _serialized(task: Any) -> tuple[tasks_pb2.TaskTemplate, dict[str, Any], dict
             f"flyteidl.core.tasks_pb2.TaskTemplate, got {task!r}"
         )
     template = serialize_task(task, SerializationContext())
-    return template, dict(task.interface.inputs), dict(task.interface.outputs)
+    interface = task.interface
+    return template, dict(interface.inputs), dict(interface.outputs), dict(interface.defaults)
 
 
 def _recording(connector: ConnectorBase, run: ConnectorRun, get_failures: int) -> ConnectorBase:

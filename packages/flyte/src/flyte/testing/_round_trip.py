@@ -1,4 +1,4 @@
-"""assert_round_trip: a transformer's value -> literal -> value, and its literal type's guess back."""
+"""assert_round_trip: value -> literal -> value through the type engine, and the guess back."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def assert_round_trip(
     literal_type: types_pb2.LiteralType | None = None,
     exact_guess: bool = True,
 ) -> literals_pb2.Literal:
-    """Assert that ``value`` of ``python_type`` survives the type engine both ways; return its literal.
+    """Assert that ``value`` of ``python_type`` makes the round trip; return its literal.
 
     The steps, each named in the ``AssertionError`` that reports it (an exception a step raises
     becomes one too, chained to it):

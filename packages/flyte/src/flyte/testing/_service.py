@@ -1,4 +1,4 @@
-"""serve_connectors: the real connector service on a free loopback port, and flyteidl's stubs to call it."""
+"""serve_connectors: the real connector service on a free loopback port, called through stubs."""
 
 from __future__ import annotations
 
