@@ -185,6 +185,44 @@ async def test_metadata_that_cannot_cross_a_process_boundary_fails_as_behind_the
     assert "must be a dataclass instance" in str(run.error)
 
 
+async def test_state_a_connector_keeps_in_its_metadata_object_is_lost_as_behind_the_service() -> (
+    None
+):
+    @dataclass
+    class CountdownMeta(ResourceMeta):
+        polls_left: int
+
+    class Countdown(CountingConnector):
+        """Buggy: counts polls down in the metadata object, which only a local run keeps."""
+
+        metadata_type = CountdownMeta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Any:
+            return CountdownMeta(polls_left=2)
+
+        async def get(self, resource_meta: CountdownMeta, **kwargs: Any) -> Resource:
+            resource_meta.polls_left -= 1
+            if resource_meta.polls_left > 0:
+                return Resource(phase=TaskExecution.RUNNING)
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 1})
+
+    run = await ConnectorHarness(Countdown()).run(
+        counting_task(), {"x": 1}, timeout=timedelta(minutes=1)
+    )
+    assert isinstance(run.error, ConnectorTimeoutError)  # each get saw polls_left=2 afresh
+
+
+async def test_outputs_the_connector_forgot_fail_the_run_naming_them() -> None:
+    class Forgetful(CountingConnector):
+        async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+            return Resource(phase=TaskExecution.SUCCEEDED)
+
+    run = await ConnectorHarness(Forgetful()).run(counting_task(), {"x": 1})
+    assert isinstance(run.error, ConnectorError)
+    assert "did not return the declared outputs ['o0']" in str(run.error)
+    assert run.outputs is None
+
+
 async def test_a_flyteidl_template_runs_with_the_types_its_interface_declares() -> None:
     def variables(kind: int, name: str) -> interface_pb2.VariableMap:
         simple = types_pb2.LiteralType(simple=kind)
