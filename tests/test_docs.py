@@ -424,3 +424,22 @@ def test_skips_are_rare_and_give_a_reason():
     runnable = sum(1 for page in PAGES for _ in parse_page(page)[0])
     assert all(reason for *_, reason in skipped)
     assert len(skipped) * 5 <= runnable, f"too many skipped blocks: {skipped}"
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the page's headings."""
+    headings = re.findall(r"^#+\s+(.+)$", page.read_text(), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_links_between_pages_resolve():
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if "://" in target:
+                continue
+            name, _, anchor = target.partition("#")
+            linked = DOCS / name if name else page
+            assert linked.is_file(), f"{page.name} links {target}: no such page"
+            assert not anchor or anchor in _anchors(linked), (
+                f"{page.name} links {target}: no such heading"
+            )
