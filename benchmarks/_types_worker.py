@@ -156,7 +156,11 @@ def flytekit(python_type: Any) -> tuple[Callable[[Any], Any], Callable[[Any], An
     ctx = FlyteContextManager.current_context()
     literal_type = TypeEngine.to_literal_type(python_type)
 
+    # flytekit memoizes to_literal by the value; a repeated timed run would measure a lookup.
+    cache = getattr(TypeEngine, "_LITERAL_CACHE", {})
+
     def to(value: Any) -> Any:
+        cache.clear()
         return TypeEngine.to_literal(ctx, value, python_type, literal_type)
 
     def back(literal: Any) -> Any:

@@ -9,6 +9,11 @@ it), in this interpreter; flyte-core runs here too; flytekit 1.16.31 and flyte-s
 (PyPI ``flyte``) run in their own bench-only venvs. Each measurement is its own process, so
 one case's garbage does not weigh on the next. The target is a ratio of at most 1.5 for
 flyte-core on every row.
+
+flytekit memoizes ``to_literal`` by value, so its cache is cleared before each run. Its
+literals are its own model objects, not flyteidl messages (turning them into messages,
+``to_flyte_idl``, is not counted), and reading a ``str`` from one costs nothing because the
+model holds the decoded value.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -399,66 +400,111 @@ def _mapping(key_type: Any, value_type: Any, t: Any, *, encode: bool) -> Convert
 
 
 def _dataclass(cls: type, *, encode: bool) -> Convert:
-    """Generate the encoder or decoder of one dataclass, one statement per field."""
+    """Generate the encoder or decoder of one dataclass: straight-line code, one line per field.
+
+    The generated code tracks nothing on its way; when a field fails, :func:`_locate` finds
+    which one to name, so that the common case pays for no bookkeeping.
+    """
     hints = type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if f.init]
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "CodecError": CodecError,
-        "_bad": _bad,
-        "MISSING": _MISSING,
-        "missing": _missing_field,
-    }
-    lines: list[str] = []
     convert = encoder if encode else decoder
-    for i, field in enumerate(fields):
-        field_type = hints.get(field.name, Any)
+    converters: list[Convert] = []
+    for field in fields:
         try:
-            namespace[f"c{i}"] = convert(field_type)
+            converters.append(convert(hints.get(field.name, Any)))
         except CodecError as exc:
             raise exc.at(f".{field.name}") from None
         except TypeTransformerFailedError as exc:
             raise TypeTransformerFailedError(
                 f"field {field.name!r} of {cls.__qualname__}: {exc}"
             ) from None
-        check = f"type(x{i}) is not {field_type.__name__}" if field_type in _EXACT else "True"
-        lines.append(f"        f = {field.name!r}")
-        if encode:
-            lines.append(f"        x{i} = v.{field.name}")
-        else:
-            lines.append(f"        x{i} = d.get({field.name!r}, MISSING)")
-            has_default = (
-                field.default is not dataclasses.MISSING
-                or field.default_factory is not dataclasses.MISSING
-            )
-            if not has_default:
-                lines.append(f"        if x{i} is MISSING: raise missing(cls, f)")
-            else:
-                lines.append(f"        if x{i} is MISSING: pass")
-                lines.append(f"        elif {check}: x{i} = c{i}(x{i})")
-                continue
-        lines.append(f"        if {check}: x{i} = c{i}(x{i})")
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "CodecError": CodecError,
+        "_bad": _bad,
+        "MISSING": _MISSING,
+        "missing": _missing_field,
+        "locate": functools.partial(_locate, fields, converters, encode),
+    }
+    namespace.update((f"c{i}", c) for i, c in enumerate(converters))
+
+    def check(i: int) -> str:
+        field_type = hints.get(fields[i].name, Any)
+        return f"type(x{i}) is not {field_type.__name__}" if field_type in _EXACT else "True"
+
     if encode:
-        head = [
+        lines = [
             "def convert(v):",
             "    if type(v) is not cls and not isinstance(v, cls): raise _bad(cls, v)",
+            "    try:",
         ]
-        body = "{" + ", ".join(f"{f.name!r}: x{i}" for i, f in enumerate(fields)) + "}"
-        result = [f"        return {body}"]
+        for i, field in enumerate(fields):
+            lines.append(f"        x{i} = v.{field.name}")
+            lines.append(f"        if {check(i)}: x{i} = c{i}(x{i})")
+        body = ", ".join(f"{f.name!r}: x{i}" for i, f in enumerate(fields))
+        lines += [
+            "    except CodecError as exc:",
+            "        raise locate(v, exc) from None",
+            f"    return {{{body}}}",
+        ]
     else:
-        head = ["def convert(d):", "    if type(d) is not dict: raise _bad(cls, d)"]
-        required = [f"{f.name}=x{i}" for i, f in enumerate(fields) if not _has_default(f)]
-        optional = [(f.name, i) for i, f in enumerate(fields) if _has_default(f)]
-        result = ["        kw = {}"]
-        result += [f"        if x{i} is not MISSING: kw[{name!r}] = x{i}" for name, i in optional]
-    lines = [*head, "    f = None", "    try:", *lines, *result]
-    lines += ["    except CodecError as exc:", "        raise exc.at('.' + f) from None"]
-    if not encode:
-        call = ", ".join([*required, "**kw"])
-        lines += [f"    return cls({call})"]
+        lines = ["def convert(d):", "    if type(d) is not dict: raise _bad(cls, d)", "    try:"]
+        for i, field in enumerate(fields):
+            lookup = (
+                f"d.get({field.name!r}, MISSING)" if _has_default(field) else f"d[{field.name!r}]"
+            )
+            lines.append(f"        x{i} = {lookup}")
+        lines += [
+            "    except KeyError as exc:",
+            "        raise missing(cls, exc.args[0]) from None",
+            "    try:",
+        ]
+        for i, field in enumerate(fields):
+            present = f"x{i} is not MISSING and " if _has_default(field) else ""
+            lines.append(f"        if {present}{check(i)}: x{i} = c{i}(x{i})")
+        lines += ["    except CodecError as exc:", "        raise locate(d, exc) from None"]
+        lines += _construct(fields)
     exec("\n".join(lines), namespace)
     generated: Convert = namespace["convert"]
     return generated
+
+
+def _construct(fields: list[dataclasses.Field[Any]]) -> list[str]:
+    """The lines that call the class: leading required fields by position, the rest by name."""
+    arguments: list[str] = []
+    lines: list[str] = []
+    by_position = True
+    for i, field in enumerate(fields):
+        if _has_default(field):
+            by_position = False
+            if not lines:
+                lines.append("    kw = {}")
+            lines.append(f"    if x{i} is not MISSING: kw[{field.name!r}] = x{i}")
+            continue
+        by_position = by_position and field.kw_only is not True
+        arguments.append(f"x{i}" if by_position else f"{field.name}=x{i}")
+    if lines:
+        arguments.append("**kw")
+    return [*lines, f"    return cls({', '.join(arguments)})"]
+
+
+def _locate(
+    fields: list[dataclasses.Field[Any]],
+    converters: list[Convert],
+    encode: bool,
+    value: Any,
+    error: CodecError,
+) -> CodecError:
+    """``error`` one level further out, at the first field of ``value`` that fails again."""
+    for field, convert in zip(fields, converters, strict=True):
+        item = getattr(value, field.name) if encode else value.get(field.name, _MISSING)
+        if item is _MISSING:
+            continue
+        try:
+            convert(item)
+        except CodecError as found:
+            return found.at(f".{field.name}")
+    return error
 
 
 def _has_default(field: dataclasses.Field[Any]) -> bool:
