@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import keyword
 import re
 from dataclasses import dataclass
@@ -92,6 +91,9 @@ def plugin_names(
 
 def core_requirement() -> str:
     """The ``flyte-core`` requirement of a new plugin, for the installed flyte-core."""
+    # Imported here: the email parser behind importlib.metadata would slow every `flyte` command.
+    import importlib.metadata
+
     try:
         installed = importlib.metadata.version("flyte-core")
     except importlib.metadata.PackageNotFoundError:
