@@ -237,7 +237,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on the flyte package."""
     install_project_wheels(session, *PACKAGES)
-    session.install("mypy>=1.10")
+    session.install("mypy>=1.10", *TEST_REQUIREMENTS)  # flyte.testing imports pytest
     session.run("mypy", "--strict", str(PACKAGES["flyte"] / "src" / "flyte"))
 
 
