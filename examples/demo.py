@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import grpc
 from flyteidl.admin import agent_pb2, task_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
-from flyteidl.service import agent_pb2_grpc
 
 import flyte
 from flyte.cli import main as flyte_cli
+from flyte.testing import connector_service_process, list_agents, run_as_backend
 from flyte.types import TypeEngine
 from flyteplugins.batch_job import BatchJobConfig, BatchJobTask
 from flyteplugins.echo import Echo
@@ -103,79 +99,44 @@ def serialize_all(out: Path) -> dict[str, task_pb2.TaskSpec]:
     return {spec.template.id.name: spec for spec in specs}
 
 
-def start_connector_service() -> tuple[subprocess.Popen[str], int]:
-    """`flyte serve connector` on a free loopback port; returns the process and its port."""
-    flyte_command = shutil.which("flyte", path=str(Path(sys.executable).parent))
-    command = [flyte_command] if flyte_command else [sys.executable, "-m", "flyte.cli"]
-    command += ["--quiet", "serve", "connector", "--host", "127.0.0.1", "--port", "0"]
-    print(f"$ flyte {' '.join(command[1:])}")
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"  | {line.rstrip()}")
-        if line.startswith("serving"):
-            return proc, int(line.rsplit(":", 1)[1])
-    raise SystemExit(f"flyte serve connector exited with code {proc.wait()}")
+def show_poll(resource: agent_pb2.Resource, seen: set[int]) -> None:
+    """Print a GetTask answer when its phase is new."""
+    if resource.phase not in seen:
+        seen.add(resource.phase)
+        links = ", ".join(link.uri for link in resource.log_links)
+        print(f"  GetTask: {TaskExecution.Phase.Name(resource.phase)}  logs: {links}")
 
 
-async def run_as_backend(port: int, spec: task_pb2.TaskSpec, **inputs: Any) -> Any:
-    """CreateTask, GetTask until a terminal phase, then DeleteTask, as flytepropeller does."""
-    template = spec.template
-    category = agent_pb2.TaskCategory(name=template.type, version=template.task_type_version)
+async def call_as_backend(address: str, spec: task_pb2.TaskSpec, **inputs: Any) -> str:
+    """ListAgents, then CreateTask, GetTask until a terminal phase, DeleteTask."""
+    for agent in await list_agents(address):
+        types = ", ".join(c.name for c in agent.supported_task_categories)
+        print(f"  ListAgents: {agent.name} serves {types}")
     literals = await TypeEngine.to_literal_map(inputs, report.interface.inputs)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        metadata = agent_pb2_grpc.AgentMetadataServiceStub(channel)
-        agents = (await metadata.ListAgents(agent_pb2.ListAgentsRequest())).agents
-        for agent in agents:
-            types = ", ".join(c.name for c in agent.supported_task_categories)
-            print(f"  ListAgents: {agent.name} serves {types}")
-        service = agent_pb2_grpc.AsyncAgentServiceStub(channel)
-        created = await service.CreateTask(
-            agent_pb2.CreateTaskRequest(template=template, inputs=literals)
-        )
-        print(f"  CreateTask: resource_meta {created.resource_meta.decode()}")
-        last_phase = None
-        while True:
-            got = await service.GetTask(
-                agent_pb2.GetTaskRequest(
-                    resource_meta=created.resource_meta, task_category=category
-                )
-            )
-            resource = got.resource
-            if resource.phase != last_phase:
-                last_phase = resource.phase
-                links = ", ".join(link.uri for link in resource.log_links)
-                print(f"  GetTask: {TaskExecution.Phase.Name(resource.phase)}  logs: {links}")
-            if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
-                break
-            await asyncio.sleep(0.2)
-        await service.DeleteTask(
-            agent_pb2.DeleteTaskRequest(resource_meta=created.resource_meta, task_category=category)
-        )
-        print("  DeleteTask: done")
+    seen: set[int] = set()
+    resource = await run_as_backend(
+        address, spec.template, literals, poll_seconds=0.2, on_poll=lambda r: show_poll(r, seen)
+    )
+    print("  DeleteTask: done")
     assert resource.phase == TaskExecution.SUCCEEDED, resource.message
     outputs = await TypeEngine.literal_map_to_python(resource.outputs, report.interface.outputs)
-    return outputs["result"]
+    return str(outputs["result"])
 
 
 def run_behind_the_service(specs: dict[str, task_pb2.TaskSpec]) -> None:
     """Step 5: the serialized batch job, run through `flyte serve connector`."""
     step("5. the batch job through `flyte serve connector`, called as a Flyte backend calls it")
-    proc, port = start_connector_service()
-    try:
-        result = asyncio.run(run_as_backend(port, specs[report.name], day="2026-11-25"))
+    print("$ flyte serve connector --host 127.0.0.1 --port 0")
+    with connector_service_process() as service:
+        for line in service.banner:
+            print(f"  | {line}")
+        print(f"  | serving on {service.address}")
+        result = asyncio.run(call_as_backend(service.address, specs[report.name], day="2026-11-25"))
         print(f"  outputs: result = {result!r}")
         assert result.endswith('processed {"day": "2026-11-25"}')
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rest, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rest, _ = proc.communicate()
-        for line in rest.splitlines():
-            print(f"  | {line}")
-    print(f"  the service stopped on SIGTERM (exit code {proc.returncode})")
+    for line in service.stopped_output.splitlines():
+        print(f"  | {line}")
+    print(f"  the service stopped on SIGTERM (exit code {service.process.returncode})")
 
 
 def main() -> None:

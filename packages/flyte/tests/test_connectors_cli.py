@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import grpc
-from flyteidl.admin import agent_pb2
-from flyteidl.service import agent_pb2_grpc
+import pytest
+
+from flyte.testing import connector_service_process, list_agents
 
 CONNECTOR_MODULE = """
 from flyte.connectors import AsyncConnector, ConnectorRegistry
@@ -38,41 +36,18 @@ def _site(tmp_path: Path) -> Path:
     return site
 
 
-async def _list_agents(port: int) -> list[str]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = agent_pb2_grpc.AgentMetadataServiceStub(channel)
-        response = await stub.ListAgents(agent_pb2.ListAgentsRequest())
-    return [a.name for a in response.agents]
-
-
 def test_serve_connector_lists_what_it_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
-    site = _site(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(site), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--port", "0"]
-    command += ["--modules", "report_connector"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            lines = []
-            while not lines or not lines[-1].startswith("serving"):
-                line = proc.stdout.readline()
-                assert line, f"the server ended early: {proc.stderr.read() if proc.stderr else ''}"
-                lines.append(line)
-            port = int(lines[-1].rsplit(":", 1)[1])
-            assert "Report Connector" in asyncio.run(_list_agents(port))
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    printed = "".join(lines)
+    env = {"PYTHONPATH": str(_site(tmp_path))}
+    with connector_service_process("--modules", "report_connector", env=env) as service:
+        agents = asyncio.run(list_agents(service.address))
+        assert "Report Connector" in [a.name for a in agents]
+    printed = "\n".join(service.banner)
     assert "Report Connector" in printed
     assert "report" in printed
-    assert "stopped" in out
-    assert "broken-connectors" in err
-    assert "needs a client library" in err
-    assert proc.returncode == 0
+    assert "stopped" in service.stopped_output
+    assert "broken-connectors" in service.errors
+    assert "needs a client library" in service.errors
+    assert service.process.returncode == 0
 
 
 def test_serve_connector_refuses_a_module_that_does_not_import(tmp_path: Path) -> None:
@@ -89,3 +64,12 @@ def test_tls_needs_both_a_certificate_and_a_key(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "TLS needs both a certificate" in done.stderr
+
+
+def test_a_service_that_ends_before_serving_is_an_error_with_its_output() -> None:
+    with (
+        pytest.raises(RuntimeError, match="ended with code 2 before serving") as raised,
+        connector_service_process("--modules", "no_such_module"),
+    ):
+        raise AssertionError("the block must not run")
+    assert "cannot import the connector module 'no_such_module'" in str(raised.value)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
 
 import grpc
 import pytest
 from flyteidl.admin import agent_pb2
+from flyteidl.core import tasks_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service.agent_pb2_grpc import AsyncAgentServiceStub
 
@@ -22,7 +20,13 @@ import flyte
 from flyte._serialize import serialize_task
 from flyte.connectors import ConnectorJobFailedError, ConnectorRegistry, ConnectorTimeoutError
 from flyte.models import SerializationContext
-from flyte.testing import ConnectorHarness, ScriptedClock, serve_connectors
+from flyte.testing import (
+    ConnectorHarness,
+    ScriptedClock,
+    connector_service_process,
+    run_as_backend,
+    serve_connectors,
+)
 from flyte.types import TypeEngine
 from flyteplugins.batch_job import BatchJobConfig, BatchJobConnector, BatchJobTask
 from flyteplugins.batch_job.system import BatchJobNotFoundError, BatchSystem
@@ -30,7 +34,6 @@ from flyteplugins.batch_job.system import BatchJobNotFoundError, BatchSystem
 FAST = BatchJobConfig(queue="fast", queued_seconds=0.05, run_seconds=0.1)
 AT_ONCE = BatchJobConfig(queue="fast", queued_seconds=0, run_seconds=0)
 CATEGORY = agent_pb2.TaskCategory(name="batch_job", version=0)
-T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -160,14 +163,16 @@ async def test_reading_a_jobs_state_is_retried_when_it_fails() -> None:
     assert run.calls == ["create", "get", "get", "get"]
 
 
+def _template(task: BatchJobTask) -> tasks_pb2.TaskTemplate:
+    return serialize_task(task, SerializationContext(project="p", domain="d", version="v"))
+
+
 async def test_a_job_is_served_through_the_connector_service_stubs() -> None:
     task = BatchJobTask("report", inputs={"day": str}, plugin_config=FAST)
+    inputs = await TypeEngine.to_literal_map({"day": "thu"}, task.interface.inputs)
     async with serve_connectors(BatchJobConnector()) as service:
-        meta = await _create(service.async_agent, task, day="thu")
-        resource = await asyncio.wait_for(_poll(service.async_agent, meta), timeout=30)
-        await service.async_agent.DeleteTask(
-            agent_pb2.DeleteTaskRequest(resource_meta=meta, task_category=CATEGORY)
-        )
+        run = run_as_backend(service.address, _template(task), inputs)
+        resource = await asyncio.wait_for(run, timeout=30)
     assert resource.phase == TaskExecution.SUCCEEDED
     assert resource.outputs.literals["result"].scalar.primitive.string_value.endswith(
         """processed {"day": "thu"}"""
@@ -176,65 +181,30 @@ async def test_a_job_is_served_through_the_connector_service_stubs() -> None:
     assert job.status == "succeeded"  # deleting a job that ended leaves it as it ended
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[], tuple[subprocess.Popen[str], int]]]:
-    """Start ``flyte serve connector`` processes on free loopback ports; stop them at the end."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def start() -> tuple[subprocess.Popen[str], int]:
-        command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--port", "0"]
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        procs.append(proc)
-        assert proc.stdout is not None
-        lines = []
-        while not lines or not lines[-1].startswith("serving"):
-            line = proc.stdout.readline()
-            assert line, "the connector service ended before serving"
-            lines.append(line)
-        assert any("batch_job" in line for line in lines)
-        return proc, int(lines[-1].rsplit(":", 1)[1])
-
-    yield start
-    for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-
-
-async def _create(stub: AsyncAgentServiceStub, task: BatchJobTask, **inputs: object) -> bytes:
-    template = serialize_task(task, SerializationContext(project="p", domain="d", version="v"))
+async def _create(address: str, task: BatchJobTask, **inputs: object) -> bytes:
     literals = await TypeEngine.to_literal_map(inputs, task.interface.inputs)
-    request = agent_pb2.CreateTaskRequest(template=template, inputs=literals)
-    return bytes((await stub.CreateTask(request)).resource_meta)
+    request = agent_pb2.CreateTaskRequest(template=_template(task), inputs=literals)
+    async with grpc.aio.insecure_channel(address) as channel:
+        return bytes((await AsyncAgentServiceStub(channel).CreateTask(request)).resource_meta)
 
 
-async def _poll(stub: AsyncAgentServiceStub, meta: bytes) -> agent_pb2.Resource:
-    while True:
-        request = agent_pb2.GetTaskRequest(resource_meta=meta, task_category=CATEGORY)
-        resource = (await stub.GetTask(request)).resource
-        if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
-            return resource
-        await asyncio.sleep(0.05)
+async def _poll(address: str, meta: bytes) -> agent_pb2.Resource:
+    request = agent_pb2.GetTaskRequest(resource_meta=meta, task_category=CATEGORY)
+    async with grpc.aio.insecure_channel(address) as channel:
+        while True:
+            resource = (await AsyncAgentServiceStub(channel).GetTask(request)).resource
+            if resource.phase not in (TaskExecution.QUEUED, TaskExecution.RUNNING):
+                return resource
+            await asyncio.sleep(0.05)
 
 
-async def _on_port(port: int, call: Callable[[AsyncAgentServiceStub], Awaitable[T]]) -> T:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        return await call(AsyncAgentServiceStub(channel))
-
-
-def test_a_job_created_through_one_service_is_polled_through_another_after_a_restart(
-    serve: Callable[[], tuple[subprocess.Popen[str], int]],
-) -> None:
-    first, first_port = serve()
+def test_a_job_created_through_one_service_is_polled_through_another_after_a_restart() -> None:
     task = BatchJobTask("report", inputs={"day": str}, plugin_config=FAST)
-    meta = asyncio.run(_on_port(first_port, lambda stub: _create(stub, task, day="tue")))
-    first.send_signal(signal.SIGTERM)
-    first.communicate(timeout=30)
-    _, second_port = serve()
-    polled = _on_port(second_port, lambda stub: _poll(stub, meta))
-    resource = asyncio.run(asyncio.wait_for(polled, timeout=30))
+    with connector_service_process() as first:
+        assert any("batch_job" in line for line in first.banner)
+        meta = asyncio.run(_create(first.address, task, day="tue"))
+    with connector_service_process() as second:
+        resource = asyncio.run(asyncio.wait_for(_poll(second.address, meta), timeout=30))
     assert resource.phase == TaskExecution.SUCCEEDED
     assert resource.outputs.literals["result"].scalar.primitive.string_value.endswith(
         """processed {"day": "tue"}"""

@@ -14,6 +14,10 @@
         async with serve_connectors(MyConnector()) as service:
             await service.async_agent.CreateTask(request)  # flyteidl's stub, over loopback
 
+    def test_the_installed_plugin_is_served():
+        with connector_service_process() as service:  # `flyte serve connector`, a process
+            resource = asyncio.run(run_as_backend(service.address, template, inputs))
+
 The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
 the fixtures ``flyte_registries``, ``scripted_clock`` and, with pytest-asyncio,
 ``connector_service``. Importing this package is cheap: each name below is imported on first use.
@@ -25,6 +29,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from flyte.testing._backend import (
+        ConnectorServiceProcess,
+        connector_service_process,
+        list_agents,
+        run_as_backend,
+    )
     from flyte.testing._clock import ScriptedClock
     from flyte.testing._harness import ConnectorHarness, ConnectorRun
     from flyte.testing._registries import isolated_registries
@@ -34,11 +44,15 @@ if TYPE_CHECKING:
 __all__ = [
     "ConnectorHarness",
     "ConnectorRun",
+    "ConnectorServiceProcess",
     "HealthStub",
     "ScriptedClock",
     "ServedConnectors",
     "assert_round_trip",
+    "connector_service_process",
     "isolated_registries",
+    "list_agents",
+    "run_as_backend",
     "serve_connectors",
 ]
 
@@ -47,11 +61,15 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "ConnectorHarness": "flyte.testing._harness",
     "ConnectorRun": "flyte.testing._harness",
+    "ConnectorServiceProcess": "flyte.testing._backend",
     "HealthStub": "flyte.testing._service",
     "ScriptedClock": "flyte.testing._clock",
     "ServedConnectors": "flyte.testing._service",
     "assert_round_trip": "flyte.testing._round_trip",
+    "connector_service_process": "flyte.testing._backend",
     "isolated_registries": "flyte.testing._registries",
+    "list_agents": "flyte.testing._backend",
+    "run_as_backend": "flyte.testing._backend",
     "serve_connectors": "flyte.testing._service",
 }
 
