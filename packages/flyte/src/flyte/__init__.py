@@ -15,7 +15,7 @@ Importing flyte imports no plugin and reads no entry point: attributes resolve o
 
 from __future__ import annotations
 
-import importlib
+from flyte._lazy import lazy_attributes
 
 __all__: list[str] = []
 
@@ -29,14 +29,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flyte' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -25,8 +25,9 @@ the fixtures ``flyte_registries``, ``scripted_clock`` and, with pytest-asyncio,
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from flyte._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from flyte.testing._backend import (
@@ -74,14 +75,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flyte.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
