@@ -77,6 +77,7 @@ GROUPS = ("flyte.transformers", "flyte.tasks", "flyte.connectors")
 _FENCE = re.compile(r"^```([\w-]*)\s*$")
 _DIRECTIVE = re.compile(r"^<!--\s*docs-test:\s*(.*?)\s*-->$")
 _ENTRY_POINT_VALUE = re.compile(r"^[A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?$")
+DIRECTIVES = {"background", "excerpt-of", "exit", "file", "free-port", "output", "skip"}
 
 
 @dataclass
@@ -102,6 +103,8 @@ def parse_directives(text: str) -> dict[str, str]:
         text = text[: skip.start()] + text[skip.end() :]
     for item in filter(None, (part.strip() for part in text.split(";"))):
         key, _, value = item.partition("=")
+        if key.strip() not in DIRECTIVES:
+            pytest.fail(f"unknown docs-test directive {item!r}; known: {sorted(DIRECTIVES)}")
         found[key.strip()] = value.strip()
     return found
 
