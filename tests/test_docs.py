@@ -251,6 +251,8 @@ class PageRun:
             self.last_output = output
 
     def run_command(self, command: str, expected_exit: int, where: str) -> str:
+        if command.lstrip().startswith("#"):  # a comment the reader sees, not a command
+            return ""
         words = shlex.split(command)
         if len(words) == 2 and words[0] == "cd":
             self.cwd = (self.cwd / words[1]).resolve()
