@@ -134,6 +134,7 @@ def test_a_bad_name_is_refused_naming_it_and_the_rule(
     [
         ("--package", "acme-units", "package 'acme-units' is not valid"),
         ("--package", "acme.import", "package 'acme.import' is not valid"),
+        ("--package", "flyte.units", "package 'flyte.units' is not valid: 'flyte' belongs to"),
         ("--distribution", "acme units", "distribution 'acme units' is not valid"),
     ],
 )

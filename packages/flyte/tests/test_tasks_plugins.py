@@ -78,3 +78,23 @@ def test_a_miss_loads_the_flyte_tasks_entry_points_then_finds(make_dist) -> None
     import acme_queue  # type: ignore[import-not-found]
 
     assert TaskPluginRegistry.find(acme_queue.Queue) is acme_queue.QueueTask
+
+
+def test_a_task_class_without_its_own_config_annotation_is_a_failed_plugin(make_dist) -> None:  # type: ignore[no-untyped-def]
+    make_dist(
+        "acme-bare",
+        entry_points={"flyte.tasks": {"bare": "acme_bare:BareTask"}},
+        modules={
+            "acme_bare": """
+                from flyte.extend import AsyncFunctionTaskTemplate
+
+                class BareTask(AsyncFunctionTaskTemplate):
+                    task_type: str = "bare"
+            """
+        },
+    )
+    from flyte.plugins import list_plugins
+
+    (record,) = [p for p in list_plugins() if p.name == "bare"]
+    assert record.status.value == "failed"
+    assert "BareTask does not annotate plugin_config with its config type" in record.error

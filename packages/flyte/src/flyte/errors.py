@@ -36,7 +36,10 @@ class PluginLoadError(PluginError):
 
 
 class RegistrationError(FlyteError, ValueError):
-    """A registration was refused: a duplicate key, or a value of the wrong kind."""
+    """A registration was refused: your code registered a key your code already registered.
+
+    Registering an object of the wrong kind is a ``TypeError``, as for any misused argument.
+    """
 
 
 class TypeTransformerFailedError(FlyteError, TypeError, ValueError):

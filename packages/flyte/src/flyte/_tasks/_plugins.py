@@ -82,7 +82,8 @@ def task_class_for(config: object) -> type[TaskTemplate]:
 def config_type_of(task_class: type[TaskTemplate]) -> type | None:
     """The config type a task class declares through its ``plugin_config`` annotation."""
     hint = typing.get_type_hints(task_class).get("plugin_config")
-    return hint if isinstance(hint, type) else None
+    # typing.Any (the base class's annotation) is a class on Python 3.11+, but no config type.
+    return hint if isinstance(hint, type) and hint is not typing.Any else None
 
 
 def _adopt(obj: object) -> bool:

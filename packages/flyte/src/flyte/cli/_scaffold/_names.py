@@ -79,6 +79,11 @@ def plugin_names(
             f"package {package!r} is not valid: use a Python import path, identifiers that are "
             f"not keywords joined by dots (e.g. 'acme_units' or 'acme.flyte_units')"
         )
+    if package.partition(".")[0] == "flyte":
+        raise ScaffoldError(
+            f"package {package!r} is not valid: 'flyte' belongs to flyte-core, and a plugin "
+            f"installed into it would be overwritten with it; use your own (e.g. 'acme_units')"
+        )
     distribution = distribution if distribution is not None else f"flyteplugins-{name}"
     if not _DISTRIBUTION.fullmatch(distribution):
         raise ScaffoldError(
