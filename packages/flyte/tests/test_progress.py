@@ -115,7 +115,7 @@ def test_no_line_off_a_terminal_or_when_quiet(monkeypatch: pytest.MonkeyPatch) -
 async def test_a_connector_jobs_phase_is_shown_live_with_its_log_links(terminal: Terminal) -> None:
     await run_two_polls()
     shown = terminal.getvalue()
-    assert "[nightly] Two Poll: CREATING" in shown
+    assert "[nightly] Two Poll: STARTING" in shown
     assert "[nightly] Two Poll: RUNNING" in shown
     assert "[nightly] logs: console: https://logs/j1\n" in shown
     assert shown.endswith("\r"), "the line is erased once the job ends"

@@ -25,6 +25,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -120,13 +121,16 @@ class _PhaseBoard:
         self._counts[phase] += 1
         self._draw(job, force=previous != phase)
 
-    def finish(self, job: _Job) -> None:
-        """Forget ``job``; erase the line when no job is left."""
-        phase = self._phases.pop(job, None)
-        if phase is not None:
-            self._counts[phase] -= 1
-        if not self._phases:
-            status.clear()
+    @contextmanager
+    def tracking(self, job: _Job) -> Iterator[None]:
+        """Show ``job`` as ``STARTING`` until its first phase; forget it when the block ends."""
+        self.update(job, "STARTING")
+        try:
+            yield
+        finally:
+            self._counts[self._phases.pop(job)] -= 1
+            if not self._phases:
+                status.clear()
 
     def _draw(self, job: _Job, *, force: bool) -> None:
         if not status.enabled():
@@ -209,14 +213,15 @@ async def run_job(
     for attempt in range(retries + 1):
         deadline = None if timeout is None else clock.now() + timeout
         job = _Job(connector, task_name, policy, clock, deadline, report)
-        if isinstance(connector, SyncConnector):
-            resource = await _run_sync(job, connector, task_template, inputs, kwargs)
-        elif isinstance(connector, AsyncConnector):
-            resource = await _run_async(job, connector, task_template, inputs, kwargs)
-        else:
-            raise ConnectorError(
-                f"{connector.describe()} is neither an AsyncConnector nor a SyncConnector"
-            )
+        with _board.tracking(job):
+            if isinstance(connector, SyncConnector):
+                resource = await _run_sync(job, connector, task_template, inputs, kwargs)
+            elif isinstance(connector, AsyncConnector):
+                resource = await _run_async(job, connector, task_template, inputs, kwargs)
+            else:
+                raise ConnectorError(
+                    f"{connector.describe()} is neither an AsyncConnector nor a SyncConnector"
+                )
         if resource.phase == TaskExecution.SUCCEEDED:
             return resource
         if resource.phase == TaskExecution.RETRYABLE_FAILED and attempt < retries:
@@ -265,20 +270,6 @@ async def _run_sync(
 
 
 async def _run_async(
-    job: _Job,
-    connector: AsyncConnector,
-    task_template: tasks_pb2.TaskTemplate,
-    inputs: dict[str, Any],
-    kwargs: dict[str, Any],
-) -> Resource:
-    _board.update(job, "CREATING")
-    try:
-        return await _create_and_poll(job, connector, task_template, inputs, kwargs)
-    finally:
-        _board.finish(job)
-
-
-async def _create_and_poll(
     job: _Job,
     connector: AsyncConnector,
     task_template: tasks_pb2.TaskTemplate,
