@@ -119,7 +119,8 @@ class _PhaseBoard:
             self._counts[previous] -= 1
         self._phases[job] = phase
         self._counts[phase] += 1
-        self._draw(job, force=previous != phase)
+        # A lone job shows every change of phase; many jobs share the throttled summary.
+        self._draw(job, force=previous != phase and len(self._phases) == 1)
 
     @contextmanager
     def tracking(self, job: _Job) -> Iterator[None]:
