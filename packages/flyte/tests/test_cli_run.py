@@ -43,6 +43,11 @@ def add(x: int, items: list[int]) -> int:
 
 
 @env.task
+def later(after: datetime.timedelta) -> str:
+    return str(after)
+
+
+@env.task
 def describe(
     p: Point,
     points: list[Point],
@@ -151,12 +156,33 @@ def test_a_custom_type_is_read_through_its_transformer(
 
 
 @pytest.mark.parametrize(
+    ("given", "printed"),
+    [
+        ("90", "0:01:30"),
+        ("1h30m", "1:30:00"),
+        ("PT1H30M", "1:30:00"),
+        ("1 day, 2:00:00", "1 day, 2:00:00"),
+        ("-500ms", "-1 day, 23:59:59.500000"),
+    ],
+)
+def test_durations_read_as_people_write_them(
+    tasks_file: str, capsys: pytest.CaptureFixture[str], given: str, printed: str
+) -> None:
+    assert main(["run", "--local", tasks_file, "later", f"--after={given}"]) == 0
+    assert capsys.readouterr().out == f"o0: {printed}\n"
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["add", "--x", "one", "--items", "[1]"], "input 'x': cannot read 'one' as int"),
         (["add", "--x", "1"], "task 'cli.add' is missing the input 'items'"),
         (["add", "--x", "1", "--items", "[1]", "--y", "2"], "has no input --y 2"),
-        (["nope"], "defines no task 'nope'; it defines add, describe, move, fails, warmer"),
+        (["nope"], "defines no task 'nope'; it defines add, later, describe, move, fails, warmer"),
+        (
+            ["later", "--after", "soon"],
+            "input 'after': cannot read 'soon' as timedelta: 'soon' is not",
+        ),
     ],
 )
 def test_bad_inputs_get_one_clear_line(

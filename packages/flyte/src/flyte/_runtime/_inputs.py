@@ -1,8 +1,9 @@
 """Command-line inputs: a string becomes a Python value through the type engine.
 
 The string is read as JSON where the input's literal type is structured (lists, maps, dataclasses
-and other structs, unions), as an ISO date for datetimes, as an enum member's name or value, and
-as itself for strings. The JSON value is turned into a literal of the input's literal type, and
+and other structs, unions), as an ISO date for datetimes, as a duration in seconds, units
+(``1h30m``), ISO 8601 or ``H:MM:SS`` for timedeltas, as an enum member's name or value, and as
+itself for strings. The JSON value is turned into a literal of the input's literal type, and
 the type engine's transformer (a plugin's, for a custom type) makes the Python value of it.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
+from flyte._runtime._durations import DURATION_FORMS, parse_duration
 from flyte.errors import TaskInputError
 
 __all__ = ["parse_input"]
@@ -131,7 +133,12 @@ def _simple(value: Any, simple: int) -> literals_pb2.Literal:
             moment = moment.replace(tzinfo=datetime.timezone.utc)
         primitive.datetime.FromDatetime(moment.astimezone(datetime.timezone.utc))
     elif simple == types_pb2.DURATION:
-        primitive.duration.FromTimedelta(datetime.timedelta(seconds=float(value)))
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected a duration: {DURATION_FORMS}; got {value!r}")
+        duration = (
+            parse_duration(value) if isinstance(value, str) else datetime.timedelta(seconds=value)
+        )
+        primitive.duration.FromTimedelta(duration)
     else:
         raise ValueError(f"the simple type {types_pb2.SimpleType.Name(simple)} cannot be given")
     return _scalar(primitive=primitive)

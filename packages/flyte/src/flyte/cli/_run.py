@@ -22,7 +22,8 @@ def add_parser(commands: Any) -> None:
         help="run a task locally",
         description="Run a task of FILE locally, through the same path a backend takes. Inputs "
         "are given as --NAME VALUE and parsed by the type engine: numbers, true/false, strings, "
-        "JSON for lists, dicts and dataclasses, ISO dates, enum names.",
+        "JSON for lists, dicts and dataclasses, ISO dates, durations (90, 1h30m, PT1H30M, "
+        "1:30:00; a negative one as --NAME=-5s), enum names.",
     )
     parser.add_argument("--local", action="store_true", help="run in this process (required)")
     parser.add_argument(
