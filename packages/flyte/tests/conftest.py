@@ -18,6 +18,22 @@ def _isolated_registries(flyte_registries: None) -> None:
     """
 
 
+@pytest.fixture(autouse=True)
+def _user_modules_forgotten(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Task files a test loads (from its temporary folder) are forgotten after it.
+
+    Loading a task file puts its folder on ``sys.path`` and its module in ``sys.modules``, as a
+    container does; left there, the next test's ``wf.py`` would meet the last one's.
+    """
+    base = str(tmp_path_factory.getbasetemp())
+    path = list(sys.path)
+    yield
+    sys.path[:] = path
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(base):
+            del sys.modules[name]
+
+
 MakeDist = Callable[..., Path]
 
 

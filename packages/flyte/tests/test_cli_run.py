@@ -204,3 +204,19 @@ def test_a_failing_task_exits_1_with_its_traceback(
 def test_run_without_local_is_refused(tasks_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", tasks_file, "add"]) == 2
     assert "pass --local" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("file_name", "other"),
+    [("copy.py", "the standard library's"), ("grpc.py", "already the one at ")],
+)
+def test_a_task_file_named_like_another_module_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file_name: str, other: str
+) -> None:
+    path = tmp_path / file_name
+    path.write_text(textwrap.dedent(TASKS))
+    assert main(["run", "--local", str(path), "add", "--x", "1", "--items", "[1]"]) == 1
+    err = capsys.readouterr().err
+    module = file_name.removesuffix(".py")
+    assert f"would be imported as the module '{module}', but '{module}' is {other}" in err
+    assert "rename the file" in err

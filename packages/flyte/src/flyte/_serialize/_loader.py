@@ -24,14 +24,16 @@ def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
     path = Path(file_or_module)
     is_file = _is_file(file_or_module)
     root = Path(root_dir) if root_dir else root_of(file_or_module)
+    if is_file:
+        if not path.is_file():
+            raise TaskDefinitionError(f"no such Python file: {file_or_module}")
+        name = module_name_for_file(path, root)
+        _refuse_shadowing(name, path, root)
     root_str = str(root.resolve())
     if root_str not in sys.path:
         sys.path.insert(0, root_str)
     if not is_file:
         return importlib.import_module(file_or_module)
-    if not path.is_file():
-        raise TaskDefinitionError(f"no such Python file: {file_or_module}")
-    name = module_name_for_file(path, root)
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path.resolve())
@@ -45,6 +47,35 @@ def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def _refuse_shadowing(name: str, path: Path, root: Path) -> None:
+    """Refuse a file whose module name is another module's: the container would import that one.
+
+    Checked before the file's folder goes on ``sys.path``, so that what is found is what the
+    name means without it.
+    """
+    top = name.partition(".")[0]
+    other = None
+    if top in sys.stdlib_module_names:
+        other = "the standard library's"
+    else:
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None else None
+        if (
+            origin
+            and origin != "built-in"
+            and not Path(origin).resolve().is_relative_to(root.resolve())
+        ):
+            other = f"already the one at {origin}"
+    if other is not None:
+        raise TaskDefinitionError(
+            f"{path} would be imported as the module {name!r}, but {top!r} is {other}; rename "
+            f"the file (a task's container imports it by module name, and would get the other)"
+        )
 
 
 def root_of(file_or_module: str) -> Path:
