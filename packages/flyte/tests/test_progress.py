@@ -155,3 +155,14 @@ def test_flyte_quiet_silences_the_line(
     assert code == 0
     assert terminal.getvalue() == ""
     assert not status.enabled()
+
+
+def test_quiet_is_taken_by_nested_subcommands_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(QUIET_ENV, "")  # restored after the test, as --quiet sets it
+    code = flyte_cli(["serve", "connector", "--quiet", "--tls-cert", "server.pem"])
+    assert code == 2
+    assert "TLS needs both a certificate (--tls-cert) and its key (--tls-key)" in (
+        capsys.readouterr().err
+    )

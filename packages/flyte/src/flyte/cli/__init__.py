@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from flyte.cli import _plugins, _run, _serialize, _serve
 
@@ -16,27 +17,40 @@ _SUBCOMMANDS = (_plugins, _run, _serialize, _serve)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``flyte`` command with ``argv`` (default: the process's arguments); return its exit code."""
-    parser = argparse.ArgumentParser(prog="flyte", description="The Flyte SDK command line.")
-    _add_quiet(parser, default=False)
+    parser = _Parser(prog="flyte", description="The Flyte SDK command line.", quiet_default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _SUBCOMMANDS:
         module.add_parser(commands)
-    for subparser in commands.choices.values():
-        _add_quiet(subparser, default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quiet:
         from flyte._progress import QUIET_ENV
 
         os.environ[QUIET_ENV] = "1"
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except BrokenPipeError:
+        # The reader went away (`flyte plugins | head -1`): stop writing, without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 
-def _add_quiet(parser: argparse.ArgumentParser, default: object) -> None:
-    # Accepted before and after the subcommand; a subcommand's default must not undo the former.
-    parser.add_argument(
-        "-q", "--quiet", action="store_true", default=default, help="draw no progress line"
-    )
+class _Parser(argparse.ArgumentParser):
+    """A parser whose command and every subcommand, however nested, take ``-q/--quiet``.
+
+    Subparsers are made of the parent's class, so each level adds the option; below the top
+    its default is left unset, so that ``flyte -q serve connector`` stays quiet.
+    """
+
+    def __init__(self, *args: Any, quiet_default: object = argparse.SUPPRESS, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=quiet_default,
+            help="draw no progress line",
+        )
 
 
 if __name__ == "__main__":
