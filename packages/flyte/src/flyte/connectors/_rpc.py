@@ -56,42 +56,53 @@ def _serialize(message: Message) -> bytes:
 
 
 class _Call:
-    """Status and latency bookkeeping of one call."""
+    """The scope of one call: its failure answered with a status, its code and latency recorded.
 
-    def __init__(self, method: str, metrics: Metrics) -> None:
+    ``async with _Call(...)`` around a handler's work: an exception leaving the block aborts
+    the call with its status (:class:`RpcAbort`'s, ``INTERNAL`` for any other, nothing for a
+    cancellation), and every call, however it ends, is observed by the metrics.
+    """
+
+    def __init__(
+        self, method: str, metrics: Metrics, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> None:
         self.method = method
         self.metrics = metrics
+        self.context = context
         self.code = grpc.StatusCode.OK
         self.start = time.perf_counter()
 
-    async def fail(self, context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> None:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        try:
+            if exc is not None:
+                await self._fail(exc)
+        finally:
+            self.metrics.observe(self.method, self.code.name, time.perf_counter() - self.start)
+
+    async def _fail(self, exc: BaseException) -> None:
         if isinstance(exc, asyncio.CancelledError):
             self.code = grpc.StatusCode.CANCELLED
             return
         if isinstance(exc, RpcAbort):
             self.code, message = exc.code, exc.message
         else:
-            logger.exception("%s failed", self.method)
+            logger.error("%s failed", self.method, exc_info=exc)
             self.code, message = grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}"
-        await context.abort(self.code, message)
-
-    def done(self) -> None:
-        self.metrics.observe(self.method, self.code.name, time.perf_counter() - self.start)
+        await self.context.abort(self.code, message)
 
 
 def _unary_unary(
     impl: Callable[[Any], Any], request_cls: type[Message], method: str, metrics: Metrics
 ) -> Callable[..., Any]:
     async def handle(data: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        call = _Call(method, metrics)
-        try:
+        async with _Call(method, metrics, context):
             response: Message = await impl(_parse(request_cls, data, method))
             return response
-        except BaseException as exc:
-            await call.fail(context, exc)
-            raise
-        finally:
-            call.done()
 
     return handle
 
@@ -105,15 +116,9 @@ def _unary_stream(
     async def handle(
         data: bytes, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Message]:
-        call = _Call(method, metrics)
-        try:
+        async with _Call(method, metrics, context):
             async for response in impl(_parse(request_cls, data, method)):
                 yield response
-        except BaseException as exc:
-            await call.fail(context, exc)
-            raise
-        finally:
-            call.done()
 
     return handle
 
@@ -127,20 +132,13 @@ def _stream_stream(
     async def handle(
         requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Message]:
-        call = _Call(method, metrics)
-
         async def parsed() -> AsyncIterator[Message]:
             async for data in requests:
                 yield _parse(request_cls, data, method)
 
-        try:
+        async with _Call(method, metrics, context):
             async for response in impl(parsed()):
                 yield response
-        except BaseException as exc:
-            await call.fail(context, exc)
-            raise
-        finally:
-            call.done()
 
     return handle
 
