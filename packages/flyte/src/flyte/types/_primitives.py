@@ -1,7 +1,8 @@
 """Transformers of the scalar types: bool, int, float, str, bytes, datetimes, durations, None.
 
 Each converts a whole run of values in one tight loop (:meth:`fill_literals`), which is what a
-list or a dict of them costs. Reading checks the literal's shape cheaply: a field that reads as
+list or a dict of them costs. The loops of int, float, str and bool are written out per type:
+a shared one would look the field up by name for every value, which a million ints pay for. Reading checks the literal's shape cheaply: a field that reads as
 its default value (0, "", False) is checked to be set, so a literal of another shape is an
 error rather than a silent zero.
 """
@@ -53,6 +54,15 @@ def wrong_shape(literal: Literal, expected: str) -> TypeTransformerFailedError:
     return TypeTransformerFailedError(
         f"expected a literal holding {expected}, got {{{short_repr(text)[1:-1]}}}"
     )
+
+
+def _holding(literals: Iterable[Literal], field: str) -> Iterator[Any]:
+    """The primitives of ``literals``, each checked to hold its message field ``field``."""
+    for literal in literals:
+        primitive = literal.scalar.primitive
+        if not primitive.HasField(field):
+            raise wrong_shape(literal, f"a {field}")
+        yield primitive
 
 
 class IntTransformer(_SimpleTransformer):
@@ -234,13 +244,7 @@ class DatetimeTransformer(_SimpleTransformer):
 
     def python_values(self, literals: Iterable[Literal], python_type: Any) -> list[Any]:
         """The aware UTC datetimes of DATETIME literals."""
-        out: list[Any] = []
-        for literal in literals:
-            primitive = literal.scalar.primitive
-            if not primitive.HasField("datetime"):
-                raise wrong_shape(literal, "a datetime")
-            out.append(primitive.datetime.ToDatetime(tzinfo=_UTC))
-        return out
+        return [p.datetime.ToDatetime(tzinfo=_UTC) for p in _holding(literals, "datetime")]
 
 
 class DateTransformer(_SimpleTransformer):
@@ -268,13 +272,7 @@ class DateTransformer(_SimpleTransformer):
 
     def python_values(self, literals: Iterable[Literal], python_type: Any) -> list[Any]:
         """The dates of DATETIME literals (the UTC date of the instant)."""
-        out: list[Any] = []
-        for literal in literals:
-            primitive = literal.scalar.primitive
-            if not primitive.HasField("datetime"):
-                raise wrong_shape(literal, "a datetime")
-            out.append(primitive.datetime.ToDatetime(tzinfo=_UTC).date())
-        return out
+        return [p.datetime.ToDatetime(tzinfo=_UTC).date() for p in _holding(literals, "datetime")]
 
 
 class TimedeltaTransformer(_SimpleTransformer):
@@ -300,13 +298,7 @@ class TimedeltaTransformer(_SimpleTransformer):
 
     def python_values(self, literals: Iterable[Literal], python_type: Any) -> list[Any]:
         """The timedeltas of DURATION literals."""
-        out: list[Any] = []
-        for literal in literals:
-            primitive = literal.scalar.primitive
-            if not primitive.HasField("duration"):
-                raise wrong_shape(literal, "a duration")
-            out.append(primitive.duration.ToTimedelta())
-        return out
+        return [p.duration.ToTimedelta() for p in _holding(literals, "duration")]
 
 
 class BytesTransformer(_SimpleTransformer):
