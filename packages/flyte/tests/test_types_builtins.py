@@ -369,3 +369,45 @@ def test_pydantic_models_are_msgpack_structs() -> None:
     literal = TypeEngine.to_literal_sync(Model(name="m"), Model)
     assert literal.scalar.binary.tag == "msgpack"
     assert TypeEngine.to_python_value_sync(literal, Model) == Model(name="m")
+
+
+@pytest.mark.parametrize("value", [0, 7, -3])
+def test_an_int_literal_reads_as_a_float_as_flytekit_reads_it(value: int) -> None:
+    assert TypeEngine.to_python_value_sync(_int_literal(value), float) == float(value)
+    assert type(TypeEngine.to_python_value_sync(_int_literal(value), float)) is float
+
+
+class _MyInt(int):
+    """An int subclass with a transformer of its own, as a plugin would register it."""
+
+
+def test_a_plain_literal_two_union_members_read_is_ambiguous_as_in_flytekit() -> None:
+    from flyte.testing import isolated_registries
+    from flyte.types import TypeTransformer
+
+    class MyIntTransformer(TypeTransformer[_MyInt]):
+        def __init__(self) -> None:
+            super().__init__("MyInt", _MyInt)
+
+        def get_literal_type(self, t: type[_MyInt]) -> types_pb2.LiteralType:
+            return types_pb2.LiteralType(simple=SimpleType.INTEGER)
+
+        async def to_literal(self, python_val, python_type, expected) -> literals_pb2.Literal:
+            return _int_literal(int(python_val))
+
+        async def to_python_value(self, lv, expected_python_type) -> _MyInt:
+            return _MyInt(lv.scalar.primitive.integer)
+
+    with isolated_registries():
+        TypeEngine.register(MyIntTransformer())
+        with pytest.raises(TypeTransformerFailedError, match=r"[Aa]mbiguous.*int.*MyInt"):
+            TypeEngine.to_python_value_sync(_int_literal(5), Union[int, _MyInt])
+        # A union literal names its variant: no ambiguity.
+        literal = TypeEngine.to_literal_sync(5, Union[int, _MyInt])
+        assert TypeEngine.to_python_value_sync(literal, Union[int, _MyInt]) == 5
+
+
+def test_a_plain_literal_one_union_member_reads_is_that_member() -> None:
+    assert TypeEngine.to_python_value_sync(_int_literal(5), Optional[int]) == 5
+    text = TypeEngine.to_literal_sync("x", str)
+    assert TypeEngine.to_python_value_sync(text, Union[int, str]) == "x"

@@ -109,7 +109,7 @@ def _as_int(value: Any) -> int:
 
 
 class FloatTransformer(_SimpleTransformer):
-    """``float`` as a FLOAT primitive; an int is accepted and becomes a float."""
+    """``float`` as a FLOAT primitive; an int (value or INTEGER literal) is accepted as a float."""
 
     simple = types_pb2.SimpleType.FLOAT
 
@@ -137,7 +137,10 @@ class FloatTransformer(_SimpleTransformer):
             primitive = literal.scalar.primitive
             value = primitive.float_value
             if not value and not primitive.HasField("float_value"):
-                raise wrong_shape(literal, "a float")
+                # flytekit reads an INTEGER literal as a float too (0 included).
+                if not primitive.HasField("integer"):
+                    raise wrong_shape(literal, "a float")
+                value = float(primitive.integer)
             append(value)
         return out
 

@@ -3,7 +3,9 @@
 Each variant of the literal type carries its transformer's name as ``structure.tag`` (flytekit
 replaces the variant's whole structure with the tag); a value becomes a ``scalar.union`` holding
 the literal and the chosen variant's type. The variant is chosen by the value's exact type
-first, then by the first variant that accepts the value; reading goes by the tag.
+first, then by the first variant that accepts the value; reading goes by the tag. A plain
+literal (not a union, as another SDK may write for one member) is read by the one member that
+can; when several can, the choice is ambiguous and refused, as flytekit refuses it.
 """
 
 from __future__ import annotations
@@ -111,16 +113,17 @@ class UnionTransformer(SyncTypeTransformer[Any]):
         out: list[Any] = []
         for literal in literals:
             inner, candidates = self._candidates(literal, python_type)
+            read = _Reading(self, literal, python_type)
             for variant in candidates:
                 transformer = variant.transformer
                 assert isinstance(transformer, SyncTypeTransformer)
                 try:
-                    out.append(transformer.python_values((inner,), variant.python_type)[0])
+                    value = transformer.python_values((inner,), variant.python_type)[0]
                 except TypeTransformerFailedError:
                     continue
-                break
-            else:
-                raise self._no_variant(literal, python_type)
+                if read.found(variant, value):
+                    break
+            out.append(read.result())
         return out
 
     def _candidates(self, literal: Literal, python_type: Any) -> tuple[Literal, list[_Variant]]:
@@ -175,9 +178,44 @@ class UnionTransformer(SyncTypeTransformer[Any]):
         if engine.sync_transformer(expected_python_type) is not None:
             return self.to_python_value_sync(lv, expected_python_type)
         inner, candidates = self._candidates(lv, expected_python_type)
+        read = _Reading(self, lv, expected_python_type)
         for variant in candidates:
             try:
-                return await engine.to_python_value(inner, variant.python_type)
+                value = await engine.to_python_value(inner, variant.python_type)
             except TypeTransformerFailedError:
                 continue
-        raise self._no_variant(lv, expected_python_type)
+            if read.found(variant, value):
+                break
+        return read.result()
+
+
+class _Reading:
+    """The variants that read one literal: the first wins a union literal; a plain literal
+    must be read by exactly one."""
+
+    __slots__ = ("literal", "owner", "plain", "python_type", "value", "variant")
+
+    def __init__(self, owner: UnionTransformer, literal: Literal, python_type: Any) -> None:
+        self.owner = owner
+        self.literal = literal
+        self.python_type = python_type
+        self.plain = not literal.scalar.HasField("union")
+        self.variant: _Variant | None = None
+        self.value: Any = None
+
+    def found(self, variant: _Variant, value: Any) -> bool:
+        """Record that ``variant`` read ``value``; True when no other variant needs trying."""
+        if self.variant is not None:
+            raise TypeTransformerFailedError(
+                f"ambiguous choice of variant for {describe_type(self.python_type)}: both "
+                f"{self.variant.transformer.name!r} and {variant.transformer.name!r} read the "
+                f"plain literal; write it as a union literal that names its variant"
+            )
+        self.variant, self.value = variant, value
+        return not self.plain
+
+    def result(self) -> Any:
+        """The value read; raises when no variant could read the literal."""
+        if self.variant is None:
+            raise self.owner._no_variant(self.literal, self.python_type)
+        return self.value
