@@ -206,7 +206,8 @@ def installed_wheels(session: nox.Session) -> None:
 def interop(session: nox.Session) -> None:
     """Check that literals and templates cross between this SDK and flytekit, both ways."""
     install_project_wheels(session, *PACKAGES)
-    session.install(FLYTEKIT, PYDANTIC, *TEST_REQUIREMENTS)
+    # kubernetes: flytekit's PodTemplate needs it to compare pod templates.
+    session.install(FLYTEKIT, "kubernetes", PYDANTIC, *TEST_REQUIREMENTS)
     session.run(
         "pytest",
         str(ROOT / "tests" / "interop"),

@@ -115,3 +115,42 @@ def test_a_template_without_execute_says_so() -> None:
 def test_run_refuses_what_is_not_a_task() -> None:
     with pytest.raises(TaskInputError, match=r"flyte\.run takes a task"):
         flyte.run(print, x=1)  # type: ignore[arg-type]
+
+
+class Audited(TaskTemplate):
+    """A plugin whose hooks run around execute: pre doubles the input, post labels the result."""
+
+    calls: list[str] = []
+
+    async def pre(self, **inputs: int) -> dict[str, int]:
+        self.calls.append("pre")
+        return {"x": inputs["x"] * 2}
+
+    async def execute(self, **inputs: int) -> int:
+        self.calls.append("execute")
+        return inputs["x"] + 1
+
+    async def post(self, result: int) -> int:
+        self.calls.append("post")
+        return result * 10
+
+
+audited = Audited("audited", NativeInterface(inputs={"x": int}, outputs={"o0": int}))
+
+
+def test_pre_and_post_run_around_execute() -> None:
+    Audited.calls.clear()
+    assert flyte.run(audited, x=1) == 30
+    assert Audited.calls == ["pre", "execute", "post"]
+
+
+def test_post_does_not_run_when_execute_fails() -> None:
+    class Failing(Audited):
+        async def execute(self, **inputs: int) -> int:
+            raise RuntimeError("boom")
+
+    Audited.calls.clear()
+    failing = Failing("failing", NativeInterface(inputs={"x": int}, outputs={"o0": int}))
+    with pytest.raises(RuntimeError, match="boom"):
+        flyte.run(failing, x=1)
+    assert Audited.calls == ["pre"]

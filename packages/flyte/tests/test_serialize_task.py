@@ -100,7 +100,8 @@ def test_container_carries_image_resources_env_and_the_backend_placeholders() ->
     r = tasks_pb2.Resources
     assert requests == {r.CPU: "1", r.MEMORY: "1Gi", r.GPU: "1"}
     assert limits == {r.CPU: "2", r.MEMORY: "1Gi", r.GPU: "1"}
-    assert [(kv.key, kv.value) for kv in container.env] == [("A", "1"), ("B", "2")]
+    # In the order given, as flytekit writes them.
+    assert [(kv.key, kv.value) for kv in container.env] == [("B", "2"), ("A", "1")]
 
 
 def test_secrets_go_to_the_security_context() -> None:
@@ -136,7 +137,7 @@ def test_sql_replaces_the_container() -> None:
 
     def q() -> None: ...
 
-    template = serialize_task(Query(q), SCTX)
+    template = serialize_task(Query(func=q), SCTX)
     assert template.WhichOneof("target") == "sql"
     assert template.sql.statement == "select 1"
 
@@ -209,3 +210,80 @@ def test_an_archive_output_holds_the_same_files_as_pyflyte_package(
     assert names[2].startswith("fast")
     assert names[2].endswith(".tar.gz")
     assert len(names) == 3
+
+
+def test_every_backend_option_reaches_the_template() -> None:
+    opts = flyte.TaskEnvironment(name="opts", image="img:1", interruptible=True)
+
+    @opts.task(
+        cache=flyte.Cache("auto", serialize=True, ignored_inputs=("b",)),
+        resources=flyte.Resources(
+            cpu=1, gpu=flyte.GPU("A100", 2, partition="1g.5gb"), ephemeral_storage="10Gi"
+        ),
+        secrets=[flyte.Secret(key="k", group="g", as_env_var="TOKEN")],
+        deprecated="use v2",
+        description="Short and new.",
+    )
+    def job(a: int, b: str) -> int:
+        """Old short.
+
+        The long part.
+        """
+        return a
+
+    template = serialize_task(job, SCTX)
+    metadata = template.metadata
+    assert metadata.interruptible is True
+    assert (metadata.discoverable, metadata.cache_serializable) == (True, True)
+    assert list(metadata.cache_ignore_input_vars) == ["b"]
+    assert metadata.deprecated_error_message == "use v2"
+    r = tasks_pb2.Resources
+    requests = [(e.name, e.value) for e in template.container.resources.requests]
+    assert requests == [(r.EPHEMERAL_STORAGE, "10Gi"), (r.CPU, "1"), (r.GPU, "2")]
+    gpu = template.extended_resources.gpu_accelerator
+    assert (gpu.device, gpu.partition_size) == ("nvidia-tesla-a100", "1g.5gb")
+    (secret,) = template.security_context.secrets
+    assert (secret.group, secret.key, secret.env_var) == ("g", "k", "TOKEN")
+    assert secret.mount_requirement == secret.ENV_VAR
+    spec = flyte.serialize(job, project="p", domain="d", version="v")[0]
+    assert spec.description.short_description == "Short and new."
+    assert spec.description.long_description.value == "The long part."
+
+
+def test_a_pod_template_becomes_the_k8s_pod_and_a_name_the_metadata() -> None:
+    pods = flyte.TaskEnvironment(name="pods", image="img:1")
+
+    @pods.task(pod_template=flyte.PodTemplate(pod_spec={"nodeSelector": {"pool": "big"}}))
+    def inline(x: int) -> int:
+        return x
+
+    @pods.task(pod_template="cluster-template")
+    def named(x: int) -> int:
+        return x
+
+    template = serialize_task(inline, SCTX)
+    assert template.WhichOneof("target") == "k8s_pod"
+    assert template.config["primary_container_name"] == "primary"
+    spec = template.k8s_pod.pod_spec
+    assert spec["nodeSelector"]["pool"] == "big"
+    (primary,) = spec["containers"].values
+    assert primary.struct_value["name"] == "primary"
+    assert primary.struct_value["image"] == "img:1"
+    assert serialize_task(named, SCTX).metadata.pod_template_name == "cluster-template"
+    assert serialize_task(named, SCTX).WhichOneof("target") == "container"
+
+
+def test_descriptions_of_inputs_and_outputs_come_from_the_docstring() -> None:
+    @env.task
+    def described(x: int, y: int) -> int:
+        """Sum.
+
+        :param x: left
+        :return: the total
+        """
+        return x + y
+
+    variables = serialize_task(described, SCTX).interface
+    assert variables.inputs.variables["x"].description == "left"
+    assert variables.inputs.variables["y"].description == "y"
+    assert variables.outputs.variables["o0"].description == "the total"

@@ -39,7 +39,7 @@ def test_bare_decorator_makes_a_function_task_with_the_environment_settings() ->
 
     assert isinstance(clean, AsyncFunctionTaskTemplate)
     assert clean.name == "etl.clean"
-    assert (clean.image, clean.retries, clean.cache) == ("img:1", 3, True)
+    assert (clean.image, clean.retries, clean.cache) == ("img:1", 3, flyte.Cache("auto"))
     assert clean.timeout == datetime.timedelta(seconds=60)
     assert clean.env_vars == {"A": "1"}
     assert clean.interface.inputs == {"rows": list[int], "limit": int}
@@ -154,13 +154,97 @@ def test_defining_an_environment_imports_no_protobuf() -> None:
     [
         ({"retries": -1}, "retries must be an int >= 0"),
         ({"timeout": "1h"}, "timeout must be a timedelta or a number of seconds"),
-        ({"cache": 3}, "cache must be True, False or a cache version string"),
+        ({"cache": 3}, r"cache must be True, False, a cache version string or flyte\.Cache"),
     ],
 )
 def test_bad_settings_name_the_task(settings: dict[str, object], message: str) -> None:
     env = flyte.TaskEnvironment(name="bad")
-    with pytest.raises(TaskDefinitionError, match=rf"task 'bad\.f': {message}"):
+    with pytest.raises(TaskDefinitionError, match=rf"task 'bad\.f' \(function .*\): {message}"):
 
         @env.task(**settings)  # type: ignore[arg-type]
         def f(x: int) -> int:
             return x
+
+
+def test_a_task_setting_replaces_the_environment_setting_for_every_option() -> None:
+    base = flyte.TaskEnvironment(
+        name="base",
+        image="img:1",
+        secrets=["a/b"],
+        cache=True,
+        interruptible=True,
+        pod_template="env-pod",
+        deprecated="old env",
+        resources=flyte.Resources(cpu=1),
+    )
+
+    @base.task
+    def inherits(x: int) -> int:
+        return x
+
+    @base.task(
+        image="img:2",
+        secrets=["c/d"],
+        cache=False,
+        interruptible=False,
+        pod_template="task-pod",
+        deprecated="old task",
+        resources=flyte.Resources(cpu=2),
+    )
+    def overrides(x: int) -> int:
+        return x
+
+    assert (inherits.image, inherits.interruptible, inherits.pod_template) == (
+        "img:1",
+        True,
+        "env-pod",
+    )
+    assert inherits.secrets == (flyte.Secret(key="b", group="a"),)
+    assert (inherits.cache.enabled, inherits.deprecated) == (True, "old env")
+    assert (overrides.image, overrides.interruptible, overrides.pod_template) == (
+        "img:2",
+        False,
+        "task-pod",
+    )
+    assert overrides.secrets == (flyte.Secret(key="d", group="c"),)
+    assert (overrides.cache.enabled, overrides.deprecated) == (False, "old task")
+    assert overrides.resources == flyte.Resources(cpu=2)
+
+
+def test_an_unknown_setting_is_refused_with_the_ones_it_takes() -> None:
+    env = flyte.TaskEnvironment(name="e")
+    with pytest.raises(TaskDefinitionError, match=r"unknown settings retry.*retries"):
+        env.task(retry=3)  # type: ignore[call-overload]
+
+
+def test_a_cache_that_ignores_an_input_the_task_lacks_is_refused() -> None:
+    env = flyte.TaskEnvironment(name="e")
+    with pytest.raises(TaskDefinitionError, match=r"ignores 'nope'.*its inputs: x"):
+
+        @env.task(cache=flyte.Cache(ignored_inputs=("nope",)))
+        def f(x: int) -> int:
+            return x
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: flyte.Cache("override"), "needs version_override"),
+        (lambda: flyte.Cache("disable", serialize=True), "cannot serialize"),
+        (lambda: flyte.Secret(key=""), "non-empty key"),
+        (lambda: flyte.Resources(gpu="A100:two"), "DEVICE:COUNT"),
+        (lambda: flyte.GPU("A100", 0), "quantity"),
+    ],
+)
+def test_bad_option_values_say_what_is_expected(make, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_function_task_class_takes_its_function_by_keyword() -> None:
+    def f(x: int) -> int:
+        return x
+
+    assert AsyncFunctionTaskTemplate(func=f).name == "f"
+    with pytest.raises(TaskDefinitionError, match=r"by keyword: .*\(func=f\)"):
+        AsyncFunctionTaskTemplate(f)  # type: ignore[arg-type]

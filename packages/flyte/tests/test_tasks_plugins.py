@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+import flyte
+from flyte._serialize import serialize_task
 from flyte._tasks._plugins import task_class_for
 from flyte.extend import AsyncFunctionTaskTemplate, PluginNotFoundError, TaskPluginRegistry
+from flyte.models import SerializationContext
 
 
 @dataclass
@@ -98,3 +102,38 @@ def test_a_task_class_without_its_own_config_annotation_is_a_failed_plugin(make_
     (record,) = [p for p in list_plugins() if p.name == "bare"]
     assert record.status.value == "failed"
     assert "BareTask does not annotate plugin_config with its config type" in record.error
+
+
+@dataclass
+class Dask:
+    scheduler: str = "local"
+
+
+@dataclass(kw_only=True)
+class DaskTask(AsyncFunctionTaskTemplate):
+    """A plugin task class declared as a dataclass adding fields, as flyte-sdk's plugins do."""
+
+    plugin_config: Dask
+    task_type: str = "dask"
+    workers: int = 2
+
+    def custom_config(self, sctx: SerializationContext) -> dict[str, Any]:
+        return {"scheduler": self.plugin_config.scheduler, "workers": self.workers}
+
+
+def test_a_dataclass_task_class_with_its_own_fields_is_built_by_env_task() -> None:
+    TaskPluginRegistry.register(Dask, DaskTask)
+    env = flyte.TaskEnvironment(name="d", retries=1)
+
+    @env.task(config=Dask("remote"))
+    def crunch(x: int) -> int:
+        return x * 2
+
+    assert type(crunch) is DaskTask
+    assert (crunch.workers, crunch.retries, crunch.task_type) == (2, 1, "dask")
+    template = serialize_task(crunch, SerializationContext())
+    assert template.type == "dask"
+    assert dict(template.custom) == {"scheduler": "remote", "workers": 2.0}
+    assert flyte.run(crunch, x=21) == 42
+    direct = DaskTask(func=crunch.func, plugin_config=Dask(), workers=8)
+    assert (direct.name, direct.workers) == ("crunch", 8)

@@ -21,7 +21,11 @@ __all__: list[str] = []
 
 #: Public attribute -> the module that defines it, imported on first access.
 _LAZY: dict[str, str] = {
+    "Cache": "flyte._tasks._options",
+    "GPU": "flyte._tasks._resources",
+    "PodTemplate": "flyte._tasks._options",
     "Resources": "flyte._tasks._resources",
+    "Secret": "flyte._tasks._options",
     "TaskEnvironment": "flyte._tasks._environment",
     "run": "flyte._runtime._local",
     "run_async": "flyte._runtime._local",

@@ -109,7 +109,7 @@ async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure |
         return Failure(exc, "InputConversionError", user=True)
     values = {**{n: interface.defaults[n] for n in interface.inputs if n not in names}, **inputs}
     try:
-        result = await task.execute(**values)
+        result = await task.post(await task.execute(**await task.pre(**values)))
     except (Exception, SystemExit, KeyboardInterrupt) as exc:
         return Failure(exc, type(exc).__name__, user=True, raised_by_task=True)
     try:

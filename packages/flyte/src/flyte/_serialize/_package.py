@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flyte._progress import status
 from flyte._serialize._bundle import build_code_bundle, write_tgz
 from flyte._serialize._loader import find_tasks, load_module, root_of
-from flyte._serialize._task import serialize_task
+from flyte._serialize._task import task_spec
 from flyte._tasks._template import TaskTemplate
 from flyte.models import CodeBundle, SerializationContext
 
@@ -46,8 +46,6 @@ def serialize(
     An ``output_dir`` named ``*.tgz`` or ``*.tar.gz`` is written as one archive of those files,
     as ``pyflyte package`` writes ``flyte-package.tgz``.
     """
-    from flyteidl.admin import task_pb2
-
     root = Path(root_dir) if root_dir is not None else None
     if isinstance(target, str):
         module = load_module(target, str(root) if root else None)
@@ -88,7 +86,7 @@ def serialize(
     specs = []
     live = status.enabled()
     for task in tasks:
-        specs.append(task_pb2.TaskSpec(template=serialize_task(task, sctx)))
+        specs.append(task_spec(task, sctx))
         if live:
             status.show(f"serializing tasks: {len(specs)} of {len(tasks)} ({task.name})")
     status.clear()

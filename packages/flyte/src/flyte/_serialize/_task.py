@@ -1,25 +1,40 @@
-"""A task as a flyteidl ``TaskTemplate``: identifier, metadata, interface, custom, container or SQL."""
+"""A task as flyteidl: its ``TaskTemplate`` (identifier, metadata, interface, custom, target) and ``TaskSpec``.
+
+Every setting is written as flytekit 1.16 writes the same setting, so that a backend, flytectl
+and flytekit read the two SDKs' tasks alike (the interop session compares them field by field).
+"""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import importlib.metadata
 import sys
 from typing import TYPE_CHECKING
 
+from flyteidl.admin import description_entity_pb2, task_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, security_pb2, tasks_pb2
 
+from flyte._serialize._pod import k8s_pod
+from flyte._tasks._options import PodTemplate, Secret, as_cache, as_secret
 from flyte.models import SerializationContext
 
 if TYPE_CHECKING:
     from flyte._tasks._template import TaskTemplate
 
-__all__ = ["default_image", "serialize_task"]
+__all__ = ["default_image", "serialize_task", "task_spec"]
 
 _RESOURCE_NAMES = {
     "cpu": tasks_pb2.Resources.CPU,
     "memory": tasks_pb2.Resources.MEMORY,
     "gpu": tasks_pb2.Resources.GPU,
+    "ephemeral_storage": tasks_pb2.Resources.EPHEMERAL_STORAGE,
+}
+
+_MOUNTS = {
+    "any": security_pb2.Secret.ANY,
+    "env_var": security_pb2.Secret.ENV_VAR,
+    "file": security_pb2.Secret.FILE,
 }
 
 
@@ -34,6 +49,17 @@ def _core_version() -> str:
 def default_image() -> str:
     """The image of a task that names none: flyte-core's image for this Python version."""
     return f"ghcr.io/flyteorg/flyte-core:py{sys.version_info[0]}.{sys.version_info[1]}-{_core_version()}"
+
+
+def task_spec(task: TaskTemplate, sctx: SerializationContext) -> task_pb2.TaskSpec:
+    """The admin ``TaskSpec`` of ``task``: its template and its description, as registered."""
+    docs = task.docs
+    description = description_entity_pb2.DescriptionEntity(short_description=docs.short or "")
+    # flytekit always writes the long description's format, and its text only when there is one.
+    description.long_description.format = description_entity_pb2.DESCRIPTION_FORMAT_RST
+    if docs.long:
+        description.long_description.value = docs.long
+    return task_pb2.TaskSpec(template=serialize_task(task, sctx), description=description)
 
 
 def serialize_task(task: TaskTemplate, sctx: SerializationContext) -> tasks_pb2.TaskTemplate:
@@ -59,27 +85,46 @@ def serialize_task(task: TaskTemplate, sctx: SerializationContext) -> tasks_pb2.
     sql = task.sql(sctx)
     if sql is not None:
         template.sql.CopyFrom(sql)
+    elif isinstance(task.pod_template, PodTemplate):
+        container = _container(task, sctx)
+        template.k8s_pod.CopyFrom(k8s_pod(task.pod_template, container))
+        template.config["primary_container_name"] = task.pod_template.primary_container_name
     else:
         template.container.CopyFrom(_container(task, sctx))
-    if task.secrets:
-        template.security_context.CopyFrom(
-            security_pb2.SecurityContext(secrets=[_secret(s) for s in task.secrets])
-        )
+    secrets = [_secret(as_secret(s, task.name)) for s in task.secrets]
+    if secrets:
+        template.security_context.CopyFrom(security_pb2.SecurityContext(secrets=secrets))
+    accelerator = task.resources.accelerator if task.resources is not None else None
+    if accelerator is not None:
+        gpu = template.extended_resources.gpu_accelerator
+        gpu.device = accelerator.device_label
+        if accelerator.partition:
+            gpu.partition_size = accelerator.partition
     return template
 
 
 def _metadata(task: TaskTemplate) -> tasks_pb2.TaskMetadata:
+    cache = as_cache(task.cache, task.name)
     metadata = tasks_pb2.TaskMetadata(
-        discoverable=bool(task.cache),
+        discoverable=cache.enabled,
         runtime=tasks_pb2.RuntimeMetadata(
             type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version=_core_version(), flavor="python"
         ),
         retries=literals_pb2.RetryStrategy(retries=task.retries),
-        discovery_version=task.cache_version() if task.cache else "",
+        discovery_version=task.cache_version() if cache.enabled else "",
+        deprecated_error_message=task.deprecated,
+        cache_serializable=cache.serialize,
+        cache_ignore_input_vars=cache.ignored_inputs,
     )
-    # flytekit always writes generates_deck (false); doing the same keeps templates identical.
+    if task.interruptible is not None:
+        metadata.interruptible = task.interruptible
+    if isinstance(task.pod_template, str):
+        metadata.pod_template_name = task.pod_template
+    # flytekit always writes generates_deck (false) and the pod's metadata (empty); doing the
+    # same keeps the templates identical.
     metadata.generates_deck.SetInParent()
-    if task.timeout is not None:
+    metadata.metadata.SetInParent()
+    if isinstance(task.timeout, datetime.timedelta):
         metadata.timeout.FromTimedelta(task.timeout)
     return metadata
 
@@ -88,8 +133,9 @@ def _container(task: TaskTemplate, sctx: SerializationContext) -> tasks_pb2.Cont
     container = tasks_pb2.Container(
         image=task.image or sctx.image or default_image(),
         args=task.container_args(sctx),
-        env=[literals_pb2.KeyValuePair(key=k, value=v) for k, v in sorted(task.env_vars.items())],
+        env=[literals_pb2.KeyValuePair(key=k, value=v) for k, v in task.env_vars.items()],
     )
+    container.resources.SetInParent()  # flytekit writes the resources even when there are none
     if task.resources is not None:
         for side, quantities in (
             (container.resources.requests, task.resources.requests()),
@@ -102,6 +148,11 @@ def _container(task: TaskTemplate, sctx: SerializationContext) -> tasks_pb2.Cont
     return container
 
 
-def _secret(name: str) -> security_pb2.Secret:
-    group, _, key = name.rpartition("/")
-    return security_pb2.Secret(group=group, key=key)
+def _secret(secret: Secret) -> security_pb2.Secret:
+    mount = "env_var" if secret.as_env_var else secret.mount
+    return security_pb2.Secret(
+        group=secret.group,
+        key=secret.key,
+        mount_requirement=_MOUNTS[mount],
+        env_var=secret.as_env_var,
+    )

@@ -7,14 +7,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from flyte._tasks._options import Cache, PodTemplate, Secret
 from flyte._tasks._plugins import task_class_for
 from flyte._tasks._resources import Resources
 from flyte._tasks._template import AsyncFunctionTaskTemplate, TaskTemplate
 from flyte.errors import TaskDefinitionError
 
-__all__ = ["Resources", "TaskEnvironment"]
+__all__ = ["TaskEnvironment"]
 
 _UNSET: Any = object()
+
+#: The settings an environment gives its tasks and a task may override, by keyword.
+_INHERITED = (
+    "image",
+    "resources",
+    "secrets",
+    "cache",
+    "retries",
+    "timeout",
+    "interruptible",
+    "pod_template",
+    "deprecated",
+)
 
 
 @dataclass
@@ -29,21 +43,26 @@ class TaskEnvironment:
         @env.task
         def clean(rows: list[int]) -> list[int]: ...
 
-        @env.task(config=Echo(), retries=0, timeout=60)
+        @env.task(config=Echo(), retries=0, timeout=60, interruptible=True)
         def echo(x: int) -> int: ...
 
-    ``plugin_config`` makes every task of the environment a task of that plugin, unless a task
-    passes its own ``config=`` (``plugin_config=`` is the same argument).
+    A task's own setting replaces the environment's; ``env_vars`` are merged, the task's
+    winning. ``plugin_config`` makes every task of the environment a task of that plugin,
+    unless a task passes its own ``config=`` (``plugin_config=`` is the same argument). See
+    :class:`flyte.extend.TaskTemplate` for what each setting means to the backend.
     """
 
     name: str
     image: str | None = None
     resources: Resources | None = None
     env_vars: Mapping[str, str] = field(default_factory=dict)
-    secrets: Sequence[str] = ()
-    cache: bool | str = False
+    secrets: Sequence[str | Secret] = ()
+    cache: bool | str | Cache = False
     retries: int = 0
     timeout: datetime.timedelta | float | None = None
+    interruptible: bool | None = None
+    pod_template: PodTemplate | str | None = None
+    deprecated: str = ""
     plugin_config: Any = None
 
     def __post_init__(self) -> None:
@@ -65,11 +84,17 @@ class TaskEnvironment:
         config: Any = ...,
         plugin_config: Any = ...,
         name: str | None = ...,
-        retries: int | None = ...,
-        timeout: datetime.timedelta | float | None = ...,
-        cache: bool | str | None = ...,
+        image: str | None = ...,
         resources: Resources | None = ...,
         env_vars: Mapping[str, str] | None = ...,
+        secrets: Sequence[str | Secret] | None = ...,
+        cache: bool | str | Cache | None = ...,
+        retries: int | None = ...,
+        timeout: datetime.timedelta | float | None = ...,
+        interruptible: bool | None = ...,
+        pod_template: PodTemplate | str | None = ...,
+        description: str | None = ...,
+        deprecated: str | None = ...,
     ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
 
     def task(
@@ -79,26 +104,33 @@ class TaskEnvironment:
         config: Any = _UNSET,
         plugin_config: Any = _UNSET,
         name: str | None = None,
-        retries: int | None = None,
-        timeout: datetime.timedelta | float | None = None,
-        cache: bool | str | None = None,
-        resources: Resources | None = None,
         env_vars: Mapping[str, str] | None = None,
+        description: str | None = None,
+        **settings: Any,
     ) -> TaskTemplate | Callable[[Callable[..., Any]], TaskTemplate]:
         """Make a task of a sync or async function, bare (``@env.task``) or with arguments.
 
         The task's class is :class:`AsyncFunctionTaskTemplate`, or the class a task plugin
         registered for the type of ``config`` (or of the environment's ``plugin_config``).
-        Raises :class:`TaskDefinitionError` for a function that cannot be a task and
-        ``PluginNotFoundError`` for a config type that no plugin serves.
+        Raises :class:`TaskDefinitionError` for a function that cannot be a task or an unknown
+        setting, and ``PluginNotFoundError`` for a config type that no plugin serves.
         """
         if config is not _UNSET and plugin_config is not _UNSET:
             raise TaskDefinitionError(
                 "pass the plugin config as config= or plugin_config= (they are the same), not both"
             )
+        unknown = sorted(set(settings) - set(_INHERITED))
+        if unknown:
+            raise TaskDefinitionError(
+                f"env.task got unknown settings {', '.join(unknown)}; it takes config, name, "
+                f"env_vars, description and {', '.join(_INHERITED)}"
+            )
         chosen = config if config is not _UNSET else plugin_config
         if chosen is _UNSET:
             chosen = self.plugin_config
+        # None means "not given": the environment's setting applies.
+        inherited = {k: getattr(self, k) for k in _INHERITED}
+        inherited.update({k: v for k, v in settings.items() if v is not None})
 
         def decorate(fn: Callable[..., Any]) -> TaskTemplate:
             if not callable(fn) or isinstance(fn, TaskTemplate):
@@ -112,18 +144,13 @@ class TaskEnvironment:
                     f"a function task; construct it directly instead of decorating "
                     f"{getattr(fn, '__qualname__', fn)}"
                 )
-            task_env = self.env_vars if env_vars is None else {**self.env_vars, **env_vars}
             return cls(
-                fn,
                 name=name or f"{self.name}.{fn.__name__}",
+                func=fn,
                 plugin_config=chosen,
-                image=self.image,
-                resources=resources or self.resources,
-                env_vars=task_env,
-                secrets=self.secrets,
-                cache=self.cache if cache is None else cache,
-                retries=self.retries if retries is None else retries,
-                timeout=self.timeout if timeout is None else timeout,
+                env_vars={**self.env_vars, **(env_vars or {})},
+                description=description,
+                **inherited,
             )
 
         return decorate if func is None else decorate(func)

@@ -15,6 +15,8 @@ from flyte.models import NativeInterface
 if TYPE_CHECKING:
     from flyteidl.core import interface_pb2
 
+    from flyte._tasks._docstring import Docstring
+
 __all__ = ["describe_function", "extract_interface", "typed_interface"]
 
 
@@ -92,22 +94,26 @@ def _outputs(hint: Any, where: str) -> tuple[dict[str, Any], type | None]:
     return {"o0": hint}, None
 
 
-def typed_interface(interface: NativeInterface, where: str) -> interface_pb2.TypedInterface:
-    """The flyteidl ``TypedInterface`` of ``interface``.
+def typed_interface(
+    interface: NativeInterface, where: str, docs: Docstring
+) -> interface_pb2.TypedInterface:
+    """The flyteidl ``TypedInterface`` of ``interface``, each variable described as ``docs`` says.
 
+    A variable the docstring does not describe is described by its name, as flytekit does.
     Raises :class:`TaskDefinitionError` naming ``where`` and the input or output whose type the
     type engine cannot convert.
     """
     from flyteidl.core import interface_pb2
 
+    outputs = docs.output_descriptions(list(interface.outputs))
     return interface_pb2.TypedInterface(
-        inputs=_variable_map(interface.inputs, where, "input"),
-        outputs=_variable_map(interface.outputs, where, "output"),
+        inputs=_variable_map(interface.inputs, docs.params, where, "input"),
+        outputs=_variable_map(interface.outputs, outputs, where, "output"),
     )
 
 
 def _variable_map(
-    python_types: Mapping[str, Any], where: str, role: str
+    python_types: Mapping[str, Any], descriptions: Mapping[str, str], where: str, role: str
 ) -> interface_pb2.VariableMap:
     from flyteidl.core import interface_pb2
 
@@ -122,7 +128,8 @@ def _variable_map(
                 f"{where}: {role} '{name}' has the unsupported type {_type_name(python_type)}: "
                 f"{exc}"
             ) from exc
-        variables[name] = interface_pb2.Variable(type=literal_type, description=name)
+        description = descriptions.get(name, name)
+        variables[name] = interface_pb2.Variable(type=literal_type, description=description)
     return interface_pb2.VariableMap(variables=variables)
 
 

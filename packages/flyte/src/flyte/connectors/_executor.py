@@ -10,6 +10,7 @@ cancellation and retries), then convert the outputs to the task's declared types
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flyte.connectors._connector import ConnectorBase, ConnectorRegistry
@@ -95,7 +96,9 @@ class AsyncConnectorExecutorMixin:
                 self.interface.outputs,
                 task_name=self.name,
                 retries=self.retries,
-                timeout=self.timeout.total_seconds() if self.timeout is not None else None,
+                timeout=self.timeout.total_seconds()
+                if isinstance(self.timeout, timedelta)
+                else None,
                 policy=self.poll_policy,
                 clock=self.clock,
                 report=self.report_log_link,
