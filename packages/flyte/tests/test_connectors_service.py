@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import pickle
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ from flyte.connectors import (
 )
 from flyte.connectors._server import ConnectorServer
 from flyte.testing import ServedConnectors, serve_connectors
-from flyte.types import TypeEngine
+from flyte.types import Pickled, TypeEngine
 
 _ids = itertools.count()
 
@@ -450,3 +451,41 @@ async def test_logs_from_a_coroutine_and_a_retryable_failure(agents: Any) -> Non
             agent_pb2.GetTaskMetricsRequest(resource_meta=meta, task_category=category)
         )
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+class TouchesMarker:
+    """Unpickling this runs ``Path.touch`` on ``path``: what a hostile pickle would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.path,))
+
+
+async def test_a_pickle_in_the_inputs_of_create_task_is_never_unpickled(
+    agents: Any, tmp_path: Path
+) -> None:
+    received: list[Any] = []
+
+    class Recording(AsyncConnector):
+        name = "Recording"
+        task_type_name = "recording"
+        metadata_type = JobMeta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+            received.append(inputs["blob"])
+            return JobMeta(job_id="r", x=0)
+
+    ConnectorRegistry.register(Recording())
+    marker = tmp_path / "unpickled"
+    tmpl = tasks_pb2.TaskTemplate(type="recording")
+    blob = tmpl.interface.inputs.variables["blob"]
+    blob.type.CopyFrom(TypeEngine.to_literal_type(Pickled[TouchesMarker]))
+    request = agent_pb2.CreateTaskRequest(template=tmpl)
+    hostile = pickle.dumps(TouchesMarker(marker))
+    request.inputs.literals["blob"].scalar.binary.value = hostile
+    request.inputs.literals["blob"].scalar.binary.tag = "pickle"
+    await agents.CreateTask(request)
+    assert not marker.exists()
+    assert received == [hostile]

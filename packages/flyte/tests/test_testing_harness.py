@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flyteidl.core import interface_pb2, tasks_pb2, types_pb2
 from flyteidl.core.execution_pb2 import TaskExecution, TaskLog
+from flyteidl.core.literals_pb2 import LiteralMap
 
 from flyte.connectors import (
     AsyncConnector,
@@ -27,6 +30,7 @@ from flyte.connectors import (
 from flyte.extend import TaskTemplate
 from flyte.models import NativeInterface
 from flyte.testing import ConnectorHarness, ScriptedClock
+from flyte.types import Pickled, TypeEngine
 
 
 @dataclass
@@ -280,3 +284,43 @@ async def test_the_scripted_clock_fixture_is_virtual(scripted_clock: ScriptedClo
     assert scripted_clock.now() == 3601
     with pytest.raises(ValueError, match="cannot go back"):
         scripted_clock.advance(-1)
+
+
+class TouchesMarker:
+    """Unpickling this runs ``Path.touch`` on ``path``: what a hostile pickle would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.path,))
+
+
+async def test_a_flyteidl_template_never_unpickles_its_inputs_or_outputs(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+    hostile = pickle.dumps(TouchesMarker(marker), pickle.HIGHEST_PROTOCOL)
+    received: list[Any] = []
+
+    class Echo(CountingConnector):
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+            received.append(inputs["blob"])
+            return JobMeta(job_id="e", x=0)
+
+        async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+            outputs = LiteralMap()
+            outputs.literals["blob"].scalar.binary.value = hostile
+            outputs.literals["blob"].scalar.binary.tag = "pickle"
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs=outputs)
+
+    pickle_type = TypeEngine.to_literal_type(Pickled[TouchesMarker])
+    variables = interface_pb2.VariableMap(
+        variables={"blob": interface_pb2.Variable(type=pickle_type)}
+    )
+    template = tasks_pb2.TaskTemplate(
+        type="counting", interface=interface_pb2.TypedInterface(inputs=variables, outputs=variables)
+    )
+    run = await ConnectorHarness(Echo()).run(template, {"blob": TouchesMarker(marker)})
+    assert run.error is None
+    assert received == [hostile]
+    assert run.outputs == {"blob": hostile}
+    assert not marker.exists()

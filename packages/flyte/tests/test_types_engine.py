@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
@@ -269,3 +272,102 @@ def test_pydantic_is_not_imported_for_other_types() -> None:
         "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TouchesMarker:
+    """Unpickling this runs ``Path.touch`` on ``path``: what a hostile pickle would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.path,))
+
+
+def _pickle_literal_type() -> types_pb2.LiteralType:
+    """The literal type a Pickled input has on the wire: BINARY tagged FlytePickle."""
+    return TypeEngine.to_literal_type(Pickled[TouchesMarker])
+
+
+def _hostile_pickle(marker: Path) -> literals_pb2.Literal:
+    literal = literals_pb2.Literal()
+    literal.scalar.binary.value = pickle.dumps(TouchesMarker(marker))
+    literal.scalar.binary.tag = "pickle"
+    return literal
+
+
+def test_a_pickle_type_guessed_from_a_literal_type_reads_the_bytes_and_never_unpickles(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "unpickled"
+    literal = _hostile_pickle(marker)
+    guessed = TypeEngine.guess_python_type(_pickle_literal_type())
+    assert TypeEngine.to_python_value_sync(literal, guessed) == literal.scalar.binary.value
+    assert not marker.exists()
+    # Still a pickle on the wire: a value written with the guessed type is pickled, as before.
+    written = TypeEngine.to_literal_type(guessed)
+    assert (written.simple, written.structure.tag) == (types_pb2.SimpleType.BINARY, "FlytePickle")
+    pickled = TypeEngine.to_literal_sync([1], guessed).scalar.binary.value
+    assert pickle.loads(pickled) == [1]
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        lambda t: types_pb2.LiteralType(collection_type=t),
+        lambda t: types_pb2.LiteralType(map_value_type=t),
+        lambda t: types_pb2.LiteralType(
+            union_type=types_pb2.UnionType(variants=[types_pb2.LiteralType(simple=1), t])
+        ),
+    ],
+    ids=["list", "dict", "union"],
+)
+def test_a_pickle_inside_a_guessed_container_is_never_unpickled(
+    container: Any, tmp_path: Path
+) -> None:
+    marker = tmp_path / "unpickled"
+    guessed = TypeEngine.guess_python_type(container(_pickle_literal_type()))
+    hostile = _hostile_pickle(marker)
+    literal = literals_pb2.Literal()
+    if guessed.__origin__ is list:
+        literal.collection.literals.add().CopyFrom(hostile)
+        expected: Any = [hostile.scalar.binary.value]
+    elif guessed.__origin__ is dict:
+        literal.map.literals["k"].CopyFrom(hostile)
+        expected = {"k": hostile.scalar.binary.value}
+    else:
+        literal.scalar.union.value.CopyFrom(hostile)
+        literal.scalar.union.type.CopyFrom(_pickle_literal_type())
+        expected = hostile.scalar.binary.value
+    assert TypeEngine.to_python_value_sync(literal, guessed) == expected
+    assert not marker.exists()
+
+
+def test_a_plugins_guess_that_would_unpickle_reads_the_bytes_instead(tmp_path: Path) -> None:
+    class Model:
+        pass
+
+    class ModelTransformer(TypeTransformer[Model]):
+        def __init__(self) -> None:
+            super().__init__(name="Model", t=Model)
+
+        def get_literal_type(self, t: type[Model]) -> types_pb2.LiteralType:
+            literal_type = TypeEngine.to_literal_type(Pickled[Model])
+            literal_type.structure.tag = "Model"
+            return literal_type
+
+        def guess_python_type(self, literal_type: types_pb2.LiteralType) -> Any:
+            return Pickled[Model]
+
+    TypeEngine.register(ModelTransformer())
+    marker = tmp_path / "unpickled"
+    guessed = TypeEngine.guess_python_type(TypeEngine.to_literal_type(Model))
+    literal = _hostile_pickle(marker)
+    assert TypeEngine.to_python_value_sync(literal, guessed) == literal.scalar.binary.value
+    assert not marker.exists()
+
+
+def test_an_explicit_pickled_type_still_unpickles(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+    TypeEngine.to_python_value_sync(_hostile_pickle(marker), Pickled[TouchesMarker])
+    assert marker.exists()

@@ -22,7 +22,7 @@ from flyte import _discovery
 from flyte._registry import Registry
 from flyte.errors import FlyteError, TypeTransformerFailedError
 from flyte.types._errors import describe_type
-from flyte.types._keys import candidates, normalize
+from flyte.types._keys import candidates, never_unpickled, normalize
 from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
 __all__ = ["TypeEngine"]
@@ -178,6 +178,11 @@ class TypeEngine:
         The structure tag decides first, so that a plugin's type comes back as itself and not
         as its base (an INTEGER tagged ``PositiveInt`` is a ``PositiveInt``); otherwise the
         literal type's shape. Raises :class:`TypeTransformerFailedError` when neither knows it.
+
+        A guessed type never unpickles: a literal type, and so the literals read with it, may
+        come from anyone (the connector service guesses the interface a request carries). A
+        ``Pickled`` guess reads each literal as its bytes; only a ``Pickled[T]`` the user wrote
+        unpickles.
         """
         tag = literal_type.structure.tag
         transformer = cls._transformer_named(tag) if tag else None
@@ -192,7 +197,9 @@ class TypeEngine:
                 f"{f'the tag {tag!r}' if tag else 'its shape'}; install the plugin that "
                 f"defines it or pass the Python type explicitly"
             )
-        return transformer.guess_python_type(literal_type)
+        # Checked here, for every transformer's guess, so that a container guessing its
+        # elements through this method can never hold a type that unpickles either.
+        return never_unpickled(transformer.guess_python_type(literal_type))
 
     @classmethod
     async def to_literal_map(

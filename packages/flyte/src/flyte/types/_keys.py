@@ -4,7 +4,8 @@ A class is found by itself, then (for enums) ``Enum``, then its bases other than
 itself, then its origin (``list[int]`` by ``list``); unions and ``typing.Literal`` by
 ``typing.Union`` and ``typing.Literal``. Dataclasses and pydantic models, which share no base
 class, are found by a marker key. ``Annotated[T, ...]`` is looked up as ``T``, except that
-``Pickled[T]`` is found by its own marker.
+``Pickled[T]`` is found by its own marker. A pickle type guessed from a literal type carries
+:data:`NEVER_UNPICKLED` as well: its literals are read as their bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ import types
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Union, get_origin
 
-__all__ = ["DATACLASS", "PICKLED", "PYDANTIC_MODEL", "StructuralKey", "candidates", "normalize"]
+__all__ = [
+    "DATACLASS",
+    "NEVER_UNPICKLED",
+    "PICKLED",
+    "PYDANTIC_MODEL",
+    "StructuralKey",
+    "candidates",
+    "never_unpickled",
+    "normalize",
+]
 
 
 class StructuralKey:
@@ -31,11 +41,24 @@ class StructuralKey:
 DATACLASS = StructuralKey("dataclasses")
 PYDANTIC_MODEL = StructuralKey("pydantic models")
 PICKLED = StructuralKey("Pickled")
+#: Marks a ``Pickled`` type that reads its literals as bytes: one guessed from a literal type,
+#: whose bytes came from whoever wrote the literal.
+NEVER_UNPICKLED = StructuralKey("never unpickled")
 
 
 def normalize(t: Any) -> Any:
     """``None`` written as a type means ``NoneType``."""
     return type(None) if t is None else t
+
+
+def never_unpickled(t: Any) -> Any:
+    """``t``, marked :data:`NEVER_UNPICKLED` when it is a ``Pickled`` type."""
+    if get_origin(t) is not Annotated:
+        return t
+    marks = t.__metadata__
+    if any(m is PICKLED for m in marks) and not any(m is NEVER_UNPICKLED for m in marks):
+        return Annotated[t, NEVER_UNPICKLED]
+    return t
 
 
 def candidates(t: Any) -> Iterator[Any]:

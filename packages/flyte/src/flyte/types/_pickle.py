@@ -7,8 +7,11 @@
 
 The value travels as pickle bytes in a ``Binary`` literal tagged ``pickle``. Unpickling runs
 code chosen by whoever wrote the literal, so it is never done for a type the user did not
-mark: only trusted literals should reach a ``Pickled`` input. flytekit carries pickles as
-files in blob storage instead, so these literals do not cross to flytekit.
+mark: only trusted literals should reach a ``Pickled`` input. A pickle type guessed from a
+literal type (as the connector service guesses a template's interface, which arrives over the
+wire) is not one the user marked: it reads each literal as its bytes, never unpickled, and
+still pickles the values written with it. flytekit carries pickles as files in blob storage
+instead, so these literals do not cross to flytekit.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte.errors import TypeTransformerFailedError
 from flyte.types._errors import describe_type
-from flyte.types._keys import PICKLED
+from flyte.types._keys import NEVER_UNPICKLED, PICKLED
 from flyte.types._primitives import wrong_shape
 from flyte.types._transformer import SyncTypeTransformer
 
@@ -52,8 +55,11 @@ class PickleTransformer(SyncTypeTransformer[Any]):
         return literal_type
 
     def guess_python_type(self, literal_type: types_pb2.LiteralType) -> Any:
-        """``Pickled[object]``: the original class is not known from the literal type."""
-        return Annotated[object, PICKLED]
+        """A pickle of any object whose literals are read as bytes, never unpickled.
+
+        The literal type comes from whoever wrote it, and so would the bytes its literals hold.
+        """
+        return Annotated[object, PICKLED, NEVER_UNPICKLED]
 
     def fill_literals(
         self,
@@ -77,12 +83,16 @@ class PickleTransformer(SyncTypeTransformer[Any]):
     def python_values(
         self, literals: Iterable[literals_pb2.Literal], python_type: Any
     ) -> list[Any]:
-        """Unpickle each Binary literal tagged ``pickle``."""
+        """Unpickle each Binary literal tagged ``pickle``; only its bytes for a guessed type."""
+        unpickle = NEVER_UNPICKLED not in get_args(python_type)[1:]
         out: list[Any] = []
         for literal in literals:
             binary = literal.scalar.binary
             if binary.tag != TAG:
                 raise wrong_shape(literal, "pickle bytes")
+            if not unpickle:
+                out.append(binary.value)
+                continue
             try:
                 out.append(pickle.loads(binary.value))
             except Exception as exc:
