@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 from flyteidl.admin import agent_pb2
-from flyteidl.core import tasks_pb2
+from flyteidl.core import interface_pb2, tasks_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service.agent_pb2_grpc import AsyncAgentServiceStub
 
@@ -210,3 +212,32 @@ def test_a_job_created_through_one_service_is_polled_through_another_after_a_res
         """processed {"day": "tue"}"""
     )
     assert os.environ["FLYTE_BATCH_JOB_DIR"] in resource.log_links[0].uri
+
+
+def _forged(**meta: object) -> bytes:
+    """A resource_meta as the connector service wraps it, with ``meta`` as the connector's own."""
+    outputs = base64.b64encode(interface_pb2.VariableMap().SerializeToString()).decode()
+    return json.dumps({"meta": meta, "outputs": outputs}).encode()
+
+
+async def _call(stub: AsyncAgentServiceStub, method: str, meta: bytes) -> None:
+    """Call ``method`` (GetTask, DeleteTask or GetTaskLogs) of the batch job with ``meta``."""
+    request = getattr(agent_pb2, f"{method}Request")(resource_meta=meta, task_category=CATEGORY)
+    if method == "GetTaskLogs":
+        _ = [response async for response in stub.GetTaskLogs(request)]
+    else:
+        await getattr(stub, method)(request)
+
+
+@pytest.mark.parametrize("method", ["GetTask", "DeleteTask", "GetTaskLogs"])
+async def test_a_resource_meta_naming_another_store_is_refused_and_creates_nothing(
+    tmp_path: Path, method: str
+) -> None:
+    elsewhere = tmp_path / "chosen-by-the-caller"
+    meta = _forged(job_id="abc", created_at=0.0, store=str(elsewhere))
+    async with serve_connectors(BatchJobConnector()) as service:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await _call(service.async_agent, method, meta)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert str(elsewhere) in (caught.value.details() or "")
+    assert not elsewhere.exists()

@@ -25,7 +25,11 @@ class BatchJobConfig:
 
 @dataclass
 class BatchJobMetadata(ResourceMeta):
-    """All a connector needs to find a job again: the batch system's store and the job's id."""
+    """All a connector needs to find a job again: the job's id.
+
+    ``store`` records the batch system the job was created in; a server refuses metadata whose
+    store is not its own, so it never chooses a folder on the server.
+    """
 
     job_id: str
     created_at: float

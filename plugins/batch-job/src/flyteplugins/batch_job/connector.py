@@ -1,23 +1,27 @@
 """The batch job connector: submits, polls and deletes jobs of the batch system.
 
-Its metadata names the batch system's store and the job, so a job created through one process
-(a local run, one connector service) can be polled and deleted through any other.
+Its metadata names the job, so a job created through one process (a local run, one connector
+service) can be polled and deleted through any other that uses the same store. The store is
+always the process's own (``FLYTE_BATCH_JOB_DIR``): metadata comes back from the wire, so a
+``store`` in it that names another folder is refused, never opened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from flyteidl.core import execution_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from google.protobuf import json_format
 
-from flyte.connectors import AsyncConnector, Resource
+from flyte.connectors import AsyncConnector, Resource, ResourceMetaError
 from flyteplugins.batch_job.config import BatchJobConfig, BatchJobMetadata
-from flyteplugins.batch_job.system import BatchJob, BatchSystem
+from flyteplugins.batch_job.system import BatchJob, BatchSystem, default_store
 
 __all__ = ["BatchJobConnector"]
 
@@ -57,12 +61,13 @@ class BatchJobConnector(AsyncConnector):
 
     async def get(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> Resource:
         """The job's phase; its ``result`` output once it succeeded."""
-        job = await asyncio.to_thread(_system(resource_meta).job, resource_meta.job_id)
+        system = _system(resource_meta)
+        job = await asyncio.to_thread(system.job, resource_meta.job_id)
         outputs = {"result": job.result} if job.status == "succeeded" else None
         return Resource(
             phase=_PHASES[job.status],
             message=job.message,
-            log_links=[_log_link(resource_meta, job)],
+            log_links=[_log_link(system, job)],
             outputs=outputs,
             custom_info={"queue": job.queue, "status": job.status},
         )
@@ -79,10 +84,19 @@ class BatchJobConnector(AsyncConnector):
 
 
 def _system(meta: BatchJobMetadata) -> BatchSystem:
-    return BatchSystem(meta.store or None)
+    """The server's batch system, once ``meta`` is known to name no other."""
+    store = default_store()
+    if meta.store and _absolute(meta.store) != _absolute(store):
+        raise ResourceMetaError(
+            f"the resource metadata of job '{meta.job_id}' names the batch system at "
+            f"{meta.store!r}; this server's is at '{store}' (FLYTE_BATCH_JOB_DIR)"
+        )
+    return BatchSystem(store)
 
 
-def _log_link(meta: BatchJobMetadata, job: BatchJob) -> execution_pb2.TaskLog:
-    return execution_pb2.TaskLog(
-        name="Batch job", uri=f"file://{meta.store}/jobs.sqlite3#{job.job_id}"
-    )
+def _absolute(path: str | Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def _log_link(system: BatchSystem, job: BatchJob) -> execution_pb2.TaskLog:
+    return execution_pb2.TaskLog(name="Batch job", uri=f"file://{system.path}#{job.job_id}")
