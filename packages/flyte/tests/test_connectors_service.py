@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import pickle
 import shutil
 import subprocess
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from flyte.connectors import (
     ResourceMeta,
     SyncConnector,
 )
+from flyte.connectors._envelope import wrap
 from flyte.connectors._server import ConnectorServer
 from flyte.testing import ServedConnectors, serve_connectors
 from flyte.types import Pickled, TypeEngine
@@ -489,3 +492,21 @@ async def test_a_pickle_in_the_inputs_of_create_task_is_never_unpickled(
     await agents.CreateTask(request)
     assert not marker.exists()
     assert received == [hostile]
+
+
+async def test_distinct_large_resource_metas_do_not_stay_in_memory(agents: Any) -> None:
+    mib = 1024 * 1024
+    metas = [
+        wrap(JobMeta(job_id=f"{i}-" + "x" * mib, x=1), DOUBLING.interface.outputs)
+        for i in range(24)
+    ]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for meta in metas:
+            assert (await get(agents, meta)).phase == TaskExecution.SUCCEEDED
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 4 * mib, f"{retained / mib:.0f} MiB stayed after {len(metas)} GetTask calls"
