@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,10 +97,15 @@ def test_resource_meta_round_trips_as_json() -> None:
         (b"\x80\x04\x95pickle", "is not JSON"),
         (b"[1, 2]", "must be a JSON object"),
         (b'{"job": "x"}', "does not match JobMeta"),
+        (b'{"job_id": 5}', "field 'job_id' of JobMeta must be str, got int 5"),
+        (b'{"job_id": "x", "attempts": true}', "field 'attempts' of JobMeta must be int"),
+        (b'{"job_id": "x", "attempts": 1.5}', "field 'attempts' of JobMeta must be int"),
+        (b'{"job_id": "x", "tags": ["a", 2]}', "field 'tags' of JobMeta must be list[str] | None"),
+        (b'{"job_id": "x", "tags": "a"}', "field 'tags'"),
     ],
 )
 def test_undecodable_resource_meta_is_a_clear_error(data: bytes, problem: str) -> None:
-    with pytest.raises(ResourceMetaError, match=problem):
+    with pytest.raises(ResourceMetaError, match=re.escape(problem)):
         JobMeta.decode(data)
 
 

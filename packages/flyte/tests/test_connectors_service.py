@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import json
 import pickle
 import shutil
 import subprocess
@@ -20,10 +21,13 @@ from flyteidl.admin import agent_pb2
 from flyteidl.core import execution_pb2, interface_pb2, tasks_pb2, types_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service import agent_pb2_grpc
+from google.protobuf import json_format
 
 from flyte.connectors import (
     AsyncConnector,
+    ConnectorJobNotFoundError,
     ConnectorRegistry,
+    ConnectorRequestError,
     Resource,
     ResourceMeta,
     SyncConnector,
@@ -510,3 +514,86 @@ async def test_distinct_large_resource_metas_do_not_stay_in_memory(agents: Any) 
     finally:
         tracemalloc.stop()
     assert retained < 4 * mib, f"{retained / mib:.0f} MiB stayed after {len(metas)} GetTask calls"
+
+
+@dataclass
+class Pair:
+    a: int
+    b: int
+
+
+def _template_with_schema(change: Any) -> tasks_pb2.TaskTemplate:
+    """The doubling template with an input ``p`` whose dataclass JSON schema ``change`` alters."""
+    tmpl = tasks_pb2.TaskTemplate()
+    tmpl.CopyFrom(DOUBLING)
+    pair = TypeEngine.to_literal_type(Pair)
+    schema = json_format.MessageToDict(pair.metadata)
+    change(schema)
+    pair.metadata.Clear()
+    pair.metadata.update(schema)
+    tmpl.interface.inputs.variables["p"].type.CopyFrom(pair)
+    return tmpl
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda s: s["properties"].update(a={"anyOf": []}), "'a'"),
+        (lambda s: s["properties"].update({"class": {"type": "integer"}}), "'class'"),
+        (lambda s: s.update(required=["a", "b", "a"]), "'a'"),
+        (lambda s: s["properties"].update(a=7), "'a'"),
+    ],
+    ids=["empty-anyOf", "keyword-field", "duplicate-required", "property-not-a-schema"],
+)
+async def test_a_malformed_input_schema_is_invalid_argument_naming_the_field(
+    agents: Any, connector: DoublingConnector, change: Any, named: str
+) -> None:
+    inputs = await TypeEngine.to_literal_map({"x": 1, "p": Pair(1, 2)}, {"x": int, "p": Pair})
+    request = agent_pb2.CreateTaskRequest(inputs=inputs, template=_template_with_schema(change))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await agents.CreateTask(request)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = caught.value.details() or ""
+    assert "'p'" in details
+    assert named in details
+
+
+async def test_a_connector_says_a_request_is_invalid_or_its_job_is_gone(agents: Any) -> None:
+    class Picky(AsyncConnector):
+        name = "Picky"
+        task_type_name = "picky"
+        metadata_type = JobMeta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
+            if inputs["x"] < 0:
+                raise ConnectorRequestError(
+                    f"the input 'x' must not be negative, got {inputs['x']}"
+                )
+            return JobMeta(job_id="gone", x=inputs["x"])
+
+        async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+            raise ConnectorJobNotFoundError(f"no job '{resource_meta.job_id}'")
+
+    ConnectorRegistry.register(Picky())
+    picky = template("picky", {"x": types_pb2.INTEGER}, {})
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create(agents, -1, picky)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "'Picky'" in (caught.value.details() or "")
+    assert "the input 'x' must not be negative" in (caught.value.details() or "")
+    meta = await create(agents, 1, picky)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await agents.GetTask(
+            agent_pb2.GetTaskRequest(resource_meta=meta, task_category={"name": "picky"})
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "no job 'gone'" in (caught.value.details() or "")
+
+
+async def test_metadata_of_the_wrong_type_is_invalid_argument_naming_the_field(agents: Any) -> None:
+    meta = json.loads(await create(agents, 3))
+    meta["meta"]["x"] = "three"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await get(agents, json.dumps(meta).encode())
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "'x'" in (caught.value.details() or "")

@@ -371,3 +371,17 @@ def test_an_explicit_pickled_type_still_unpickles(tmp_path: Path) -> None:
     marker = tmp_path / "unpickled"
     TypeEngine.to_python_value_sync(_hostile_pickle(marker), Pickled[TouchesMarker])
     assert marker.exists()
+
+
+def test_a_guess_that_raises_is_a_type_error_naming_the_transformer() -> None:
+    class Broken(TypeTransformer[Opaque]):
+        def __init__(self) -> None:
+            super().__init__(name="Broken", t=Opaque)
+
+        def guess_python_type(self, literal_type: types_pb2.LiteralType) -> Any:
+            raise KeyError("size")
+
+    TypeEngine.register(Broken())
+    tagged = types_pb2.LiteralType(simple=1, structure=types_pb2.TypeStructure(tag="Broken"))
+    with pytest.raises(TypeTransformerFailedError, match=r"transformer 'Broken'.*KeyError: 'size'"):
+        TypeEngine.guess_python_type(tagged)

@@ -241,3 +241,53 @@ async def test_a_resource_meta_naming_another_store_is_refused_and_creates_nothi
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert str(elsewhere) in (caught.value.details() or "")
     assert not elsewhere.exists()
+
+
+async def _create_with_custom(address: str, **custom: object) -> bytes:
+    """CreateTask for a batch job whose template's ``custom`` is changed by ``custom``."""
+    task = BatchJobTask("report", plugin_config=FAST)
+    template = _template(task)
+    template.custom.update(custom)
+    request = agent_pb2.CreateTaskRequest(template=template)
+    async with grpc.aio.insecure_channel(address) as channel:
+        return bytes((await AsyncAgentServiceStub(channel).CreateTask(request)).resource_meta)
+
+
+@pytest.mark.parametrize(
+    ("custom", "named"),
+    [
+        ({"priority": 3}, "'priority'"),
+        ({"queued_seconds": "soon"}, "'queued_seconds'"),
+        ({"queue": 5}, "'queue'"),
+        ({"run_seconds": -1}, "'run_seconds'"),
+    ],
+    ids=["unknown-field", "queued_seconds-str", "queue-number", "run_seconds-negative"],
+)
+async def test_a_config_the_connector_refuses_is_invalid_argument_and_stores_nothing(
+    custom: dict[str, object], named: str
+) -> None:
+    async with serve_connectors(BatchJobConnector()) as service:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await _create_with_custom(service.address, **custom)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert named in (caught.value.details() or "")
+    assert BatchSystem().jobs() == []
+
+
+async def test_a_job_id_of_the_wrong_type_is_invalid_argument_naming_it() -> None:
+    meta = _forged(job_id=5, created_at=0.0)
+    async with serve_connectors(BatchJobConnector()) as service:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await _call(service.async_agent, "GetTask", meta)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "'job_id'" in (caught.value.details() or "")
+
+
+@pytest.mark.parametrize("method", ["GetTask", "DeleteTask", "GetTaskLogs"])
+async def test_a_job_the_batch_system_does_not_know_is_not_found(method: str) -> None:
+    meta = _forged(job_id="no-such-job", created_at=0.0)
+    async with serve_connectors(BatchJobConnector()) as service:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await _call(service.async_agent, method, meta)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "'no-such-job'" in (caught.value.details() or "")

@@ -39,7 +39,9 @@ from flyte.connectors._connector import (
 from flyte.connectors._errors import (
     ConnectorError,
     ConnectorJobFailedError,
+    ConnectorJobNotFoundError,
     ConnectorNotFoundError,
+    ConnectorRequestError,
     ConnectorTimeoutError,
     ResourceMetaError,
 )
@@ -54,8 +56,10 @@ __all__ = [
     "ConnectorBase",
     "ConnectorError",
     "ConnectorJobFailedError",
+    "ConnectorJobNotFoundError",
     "ConnectorNotFoundError",
     "ConnectorRegistry",
+    "ConnectorRequestError",
     "ConnectorTimeoutError",
     "PollPolicy",
     "Resource",

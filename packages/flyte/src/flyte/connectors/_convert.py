@@ -14,17 +14,24 @@ from typing import Any
 from flyteidl.core import interface_pb2, literals_pb2, tasks_pb2
 
 from flyte.connectors._errors import ConnectorError
+from flyte.errors import TypeTransformerFailedError
 from flyte.types import TypeEngine
 
 __all__ = ["declared_types", "inputs_to_python", "outputs_to_literal_map", "outputs_to_python"]
 
 
 def declared_types(variables: interface_pb2.VariableMap) -> dict[str, type]:
-    """The Python type of each variable of an interface, from its literal type."""
-    return {
-        name: TypeEngine.guess_python_type(variable.type)
-        for name, variable in variables.variables.items()
-    }
+    """The Python type of each variable of an interface, from its literal type.
+
+    Raises :class:`TypeTransformerFailedError` naming the variable whose type cannot be guessed.
+    """
+    types: dict[str, type] = {}
+    for name, variable in variables.variables.items():
+        try:
+            types[name] = TypeEngine.guess_python_type(variable.type)
+        except TypeTransformerFailedError as exc:
+            raise TypeTransformerFailedError(f"variable {name!r}: {exc}") from exc
+    return types
 
 
 async def inputs_to_python(

@@ -1,4 +1,9 @@
-"""The errors of connectors: a missing connector, undecodable metadata, a job that did not succeed."""
+"""The errors of connectors: a missing connector, undecodable metadata, a job that did not succeed.
+
+A connector raises :class:`ConnectorRequestError` for a request it refuses and
+:class:`ConnectorJobNotFoundError` for a job its system does not know; the connector service
+answers them with ``INVALID_ARGUMENT`` and ``NOT_FOUND``, so a backend does not retry them.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ConnectorError",
     "ConnectorJobFailedError",
+    "ConnectorJobNotFoundError",
     "ConnectorNotFoundError",
+    "ConnectorRequestError",
     "ConnectorTimeoutError",
     "ResourceMetaError",
 ]
@@ -46,6 +53,17 @@ class ConnectorJobFailedError(ConnectorError):
         self.phase = phase
         self.connector_message = connector_message
         self.log_links = list(log_links)
+
+
+class ConnectorRequestError(ConnectorError, ValueError):
+    """A connector refuses the request: its task config or inputs are invalid (``INVALID_ARGUMENT``).
+
+    Raise it before creating anything, with a message that names the field at fault.
+    """
+
+
+class ConnectorJobNotFoundError(ConnectorError, LookupError):
+    """The connector's system has no job the metadata names (``NOT_FOUND``)."""
 
 
 class ConnectorTimeoutError(ConnectorError, TimeoutError):

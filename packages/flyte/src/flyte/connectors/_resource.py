@@ -2,15 +2,21 @@
 
 Resource metadata crosses process boundaries (the backend stores it between calls), so it is
 encoded as JSON, never pickled: decoding bytes from the wire can build nothing but the
-dataclass's own fields.
+dataclass's own fields, and each field's value is checked against its annotation (``str``,
+``int``, ``float``, ``bool``, ``None``, ``Optional`` and unions, ``Literal``, ``list``, ``tuple``
+and ``dict`` of them; a field of another type is given what the JSON holds), so a connector
+never meets a value of the wrong type that a caller wrote.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
 from flyte.connectors._errors import ResourceMetaError
 
@@ -58,12 +64,74 @@ def meta_from_fields(cls: type[M], fields: object) -> M:
         raise ResourceMetaError(
             f"resource metadata for {cls.__qualname__} must be a JSON object, got {fields!r:.40}"
         )
+    annotations = _field_types(typing.cast(type, cls))
+    for name, value in fields.items():
+        expected = annotations.get(name, Any)
+        if not _holds(expected, value):
+            raise ResourceMetaError(
+                f"resource metadata field {name!r} of {cls.__qualname__} must be "
+                f"{_describe(expected)}, got {type(value).__name__} {value!r:.40}"
+            )
     try:
         return cls(**fields)
     except TypeError as exc:
         raise ResourceMetaError(
             f"resource metadata does not match {cls.__qualname__}: {exc}; got {fields!r:.80}"
         ) from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _field_types(cls: type) -> dict[str, Any]:
+    """The annotation of each field of the dataclass ``cls`` (none for another class)."""
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        # An annotation only a type checker can resolve: such a field is not checked.
+        hints = {}
+    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls)}
+
+
+def _holds(t: Any, value: object) -> bool:
+    """Whether the decoded JSON ``value`` is a value of the annotation ``t``."""
+    if t is Any or t is object:
+        return True
+    if t is None or t is type(None):
+        return value is None
+    if t is bool:
+        return isinstance(value, bool)
+    if t is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t is str:
+        return isinstance(value, str)
+    origin, args = get_origin(t), get_args(t)
+    if origin is typing.Annotated:
+        return _holds(args[0], value)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_holds(a, value) for a in args)
+    if origin is typing.Literal:
+        return any(value == a and isinstance(value, bool) == isinstance(a, bool) for a in args)
+    if t in (list, tuple) or origin in (list, tuple):
+        # JSON has arrays only: a tuple field comes back as a list.
+        if not isinstance(value, list):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(map(_holds, args, value))
+        return not args or all(_holds(args[0], v) for v in value)
+    if t is dict or origin is dict:
+        if not isinstance(value, dict):
+            return False
+        return not args or all(_holds(args[1], v) for v in value.values())
+    return True
+
+
+def _describe(t: Any) -> str:
+    if isinstance(t, type) and get_origin(t) is None:
+        return t.__qualname__
+    return repr(t).replace("typing.", "")
 
 
 @dataclass

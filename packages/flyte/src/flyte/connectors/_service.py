@@ -1,9 +1,10 @@
 """The connector service's methods: flyteidl's AsyncAgentService, SyncAgentService and AgentMetadataService.
 
 Each method maps failures to the status codes a backend acts on: an unknown task type is
-``NOT_FOUND`` naming it; an undecodable ``resource_meta`` or a malformed request is
-``INVALID_ARGUMENT``; a connector's exception is ``INTERNAL`` with its message; a method a
-connector does not implement is ``UNIMPLEMENTED``. None of them stops the server. A successful
+``NOT_FOUND`` naming it; an undecodable ``resource_meta``, a malformed request or interface, or a
+connector's :class:`ConnectorRequestError` is ``INVALID_ARGUMENT``; a connector's
+:class:`ConnectorJobNotFoundError` is ``NOT_FOUND``; any other exception of a connector is
+``INTERNAL`` with its message; a method a connector does not implement is ``UNIMPLEMENTED``. None of them stops the server. A successful
 job whose outputs do not convert is answered as a ``FAILED`` Resource with an ``agent_error``,
 so that the backend stops polling it.
 """
@@ -26,7 +27,13 @@ from flyte.connectors._connector import (
 )
 from flyte.connectors._convert import declared_types, inputs_to_python, outputs_to_literal_map
 from flyte.connectors._envelope import unwrap, wrap
-from flyte.connectors._errors import ConnectorError, ConnectorNotFoundError, ResourceMetaError
+from flyte.connectors._errors import (
+    ConnectorError,
+    ConnectorJobNotFoundError,
+    ConnectorNotFoundError,
+    ConnectorRequestError,
+    ResourceMetaError,
+)
 from flyte.connectors._resource import Resource
 from flyte.connectors._rpc import RpcAbort
 from flyte.errors import FlyteError, TypeTransformerFailedError
@@ -112,7 +119,11 @@ def _status(connector: ConnectorBase, operation: str, exc: Exception) -> RpcAbor
     if isinstance(exc, NotImplementedError):
         return RpcAbort(grpc.StatusCode.UNIMPLEMENTED, str(exc) or operation)
     if isinstance(exc, ResourceMetaError):
-        return RpcAbort(_INVALID, str(exc))
+        return RpcAbort(_INVALID, f"{connector.describe()}: {exc}")
+    if isinstance(exc, ConnectorRequestError):
+        return RpcAbort(_INVALID, f"{connector.describe()} refused the request: {exc}")
+    if isinstance(exc, ConnectorJobNotFoundError):
+        return RpcAbort(grpc.StatusCode.NOT_FOUND, f"{connector.describe()}: {exc}")
     return RpcAbort(
         grpc.StatusCode.INTERNAL,
         f"{connector.describe()} failed in {operation}: {type(exc).__name__}: {exc}",
@@ -171,6 +182,9 @@ class ConnectorService:
         template = request.template
         connector = _find_async(template.type, template.task_type_version)
         inputs = await _inputs(template, request.inputs)
+        # Every later call reads the outputs' types from the resource_meta: a job whose declared
+        # outputs cannot be read could be neither polled nor deleted, so it is never created.
+        _output_types(template.interface.outputs, _where(connector, template))
         meta = await _call(
             connector,
             "create",

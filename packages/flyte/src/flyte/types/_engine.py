@@ -197,9 +197,11 @@ class TypeEngine:
                 f"{f'the tag {tag!r}' if tag else 'its shape'}; install the plugin that "
                 f"defines it or pass the Python type explicitly"
             )
+        with _guessing(transformer):
+            guessed = transformer.guess_python_type(literal_type)
         # Checked here, for every transformer's guess, so that a container guessing its
         # elements through this method can never hold a type that unpickles either.
-        return never_unpickled(transformer.guess_python_type(literal_type))
+        return never_unpickled(guessed)
 
     @classmethod
     async def to_literal_map(
@@ -354,6 +356,24 @@ def _converting(transformer: TypeTransformer[Any], python_type: Any, what: str) 
         raise TypeTransformerFailedError(
             f"transformer {transformer.name!r} ({type(transformer).__module__}) failed to "
             f"convert {describe_type(python_type)} {what}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+@contextmanager
+def _guessing(transformer: TypeTransformer[Any]) -> Iterator[None]:
+    """Turn what a transformer's guess raises into the one error type callers catch.
+
+    A literal type may come from anyone (a request to the connector service): whatever it
+    holds, guessing from it answers with :class:`TypeTransformerFailedError`.
+    """
+    try:
+        yield
+    except FlyteError:
+        raise
+    except Exception as exc:
+        raise TypeTransformerFailedError(
+            f"transformer {transformer.name!r} ({type(transformer).__module__}) failed to guess "
+            f"a Python type from its literal type: {type(exc).__name__}: {exc}"
         ) from exc
 
 

@@ -12,12 +12,13 @@ import dataclasses
 import datetime
 import enum
 import functools
+import keyword
 import types
 from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 from flyte.errors import TypeTransformerFailedError
 from flyte.types._codec import encoder, is_named_tuple, type_hints
-from flyte.types._errors import describe_type
+from flyte.types._errors import describe_type, short_repr
 
 __all__ = ["json_schema", "python_type_from_schema"]
 
@@ -132,49 +133,104 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def python_type_from_schema(schema: dict[str, Any]) -> Any:
-    """A Python type for a JSON schema: a dataclass for an object with properties."""
+def python_type_from_schema(schema: Any, where: str = "") -> Any:
+    """A Python type for a JSON schema: a dataclass for an object with properties.
+
+    The schema comes with a literal type, so from whoever wrote it: anything it cannot describe
+    raises :class:`TypeTransformerFailedError` naming the part at fault (``where`` is that
+    part's path, from the property down), never another exception.
+    """
+    if not where:
+        title = schema.get("title") if isinstance(schema, dict) else None
+        where = f"the JSON schema of {title!r}" if isinstance(title, str) else "the JSON schema"
+    if not isinstance(schema, dict):
+        raise TypeTransformerFailedError(f"{where} is not a JSON object: {short_repr(schema)}")
     if "anyOf" in schema:
-        variants = tuple(python_type_from_schema(s) for s in schema["anyOf"])
+        options = _items(schema, "anyOf", where)
+        if not options:
+            raise TypeTransformerFailedError(f"{where} has an empty 'anyOf': no type can match it")
+        variants = tuple(
+            python_type_from_schema(s, f"anyOf[{i}] of {where}") for i, s in enumerate(options)
+        )
         return Union[variants] if len(variants) > 1 else variants[0]  # noqa: UP007 - built at run time
     if "enum" in schema:
-        return Literal[tuple(schema["enum"])]
-    kind = str(schema.get("type", ""))
-    form = (kind, str(schema.get("format", "")))
-    if form in _FORMATS:
-        return _FORMATS[form]
-    if kind in _TYPES:
-        return _TYPES[kind]
+        return _literal(_items(schema, "enum", where), where)
+    kind = schema.get("type", "")
+    form = (kind, schema.get("format", ""))
+    if isinstance(kind, str) and isinstance(form[1], str):
+        if form in _FORMATS:
+            return _FORMATS[form]
+        if kind in _TYPES:
+            return _TYPES[kind]
     if kind == "array":
         if "prefixItems" in schema:
-            return types.GenericAlias(
-                tuple, tuple(python_type_from_schema(s) for s in schema["prefixItems"])
+            items = _items(schema, "prefixItems", where)
+            members = (
+                python_type_from_schema(s, f"prefixItems[{i}] of {where}")
+                for i, s in enumerate(items)
             )
+            return types.GenericAlias(tuple, tuple(members))
         if "items" in schema:
-            return types.GenericAlias(list, (python_type_from_schema(schema["items"]),))
+            item = python_type_from_schema(schema["items"], f"the items of {where}")
+            return types.GenericAlias(list, (item,))
         return list
     if kind == "object":
         if "properties" in schema:
-            return _dataclass_from_schema(schema)
+            return _dataclass_from_schema(schema, where)
         if "additionalProperties" in schema and isinstance(schema["additionalProperties"], dict):
-            key = python_type_from_schema(schema.get("propertyNames", {"type": "string"}))
-            value = python_type_from_schema(schema["additionalProperties"])
+            names = schema.get("propertyNames", {"type": "string"})
+            key = python_type_from_schema(names, f"the propertyNames of {where}")
+            value = python_type_from_schema(
+                schema["additionalProperties"], f"the additionalProperties of {where}"
+            )
             return types.GenericAlias(dict, (key, value))
         return dict
     if not schema:
         return Any
-    raise TypeTransformerFailedError(f"cannot build a Python type from the JSON schema {schema}")
+    raise TypeTransformerFailedError(
+        f"cannot build a Python type from {where}: {short_repr(schema)}"
+    )
 
 
-def _dataclass_from_schema(schema: dict[str, Any]) -> type:
-    properties: dict[str, Any] = schema["properties"]
-    required = [name for name in schema.get("required", []) if name in properties]
+def _items(schema: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = schema[key]
+    if not isinstance(value, list):
+        raise TypeTransformerFailedError(
+            f"{where} has a {key!r} that is not a list: {short_repr(value)}"
+        )
+    return value
+
+
+def _literal(values: list[Any], where: str) -> Any:
+    if not values:
+        raise TypeTransformerFailedError(f"{where} has an empty 'enum': no value can match it")
+    wrong = [v for v in values if not isinstance(v, (str, int, float, bool, type(None)))]
+    if wrong:
+        raise TypeTransformerFailedError(
+            f"{where} has an 'enum' value that is not a JSON scalar: {short_repr(wrong[0])}"
+        )
+    return Literal[tuple(values)]
+
+
+def _dataclass_from_schema(schema: dict[str, Any], where: str) -> type:
+    properties = schema["properties"]
+    if not isinstance(properties, dict):
+        raise TypeTransformerFailedError(
+            f"{where} has 'properties' that are not a JSON object: {short_repr(properties)}"
+        )
+    for name in properties:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise TypeTransformerFailedError(
+                f"{where} has a property {name!r}, which cannot be a field of a Python "
+                f"dataclass (not an identifier, or a keyword)"
+            )
+    required = _required(schema, properties, where)
     # Fields without a default first, as a dataclass needs; the others in a stable order.
     names = required + sorted(name for name in properties if name not in required)
     fields: list[Any] = []
     for name in names:
         prop = properties[name]
-        field_type = python_type_from_schema(prop)
+        field_type = python_type_from_schema(prop, f"property {name!r} of {where}")
         if name in required:
             fields.append((name, field_type))
         else:
@@ -188,3 +244,20 @@ def _dataclass_from_schema(schema: dict[str, Any]) -> type:
                 nullable = Optional[field_type]  # type: ignore[valid-type]  # noqa: UP045
                 fields.append((name, nullable if default is None else field_type, default))
     return dataclasses.make_dataclass(str(schema.get("title", "Schema")), fields)
+
+
+def _required(schema: dict[str, Any], properties: dict[str, Any], where: str) -> list[str]:
+    """The required properties, in order; a name listed twice is refused."""
+    listed = _items(schema, "required", where) if "required" in schema else []
+    seen: set[Any] = set()
+    for name in listed:
+        if not isinstance(name, str):
+            raise TypeTransformerFailedError(
+                f"{where} has a 'required' entry that is not a name: {short_repr(name)}"
+            )
+        if name in seen:
+            raise TypeTransformerFailedError(
+                f"{where} lists the property {name!r} twice in 'required'"
+            )
+        seen.add(name)
+    return [name for name in listed if name in properties]

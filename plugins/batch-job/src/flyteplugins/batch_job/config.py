@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from flyte.connectors import ResourceMeta
+from flyte.connectors import ConnectorRequestError, ResourceMeta
 
 __all__ = ["BatchJobConfig", "BatchJobMetadata"]
 
@@ -22,6 +26,32 @@ class BatchJobConfig:
     run_seconds: float = 1.0
     fail_with: str = ""
 
+    @classmethod
+    def from_custom(cls, custom: Mapping[str, Any]) -> BatchJobConfig:
+        """The config a task template's ``custom`` holds, checked field by field.
+
+        Raises :class:`ConnectorRequestError` naming a field the config does not have, or one
+        whose value is of the wrong type: the template comes from the caller.
+        """
+        names = [f.name for f in dataclasses.fields(cls)]
+        for name, value in custom.items():
+            if name not in names:
+                raise ConnectorRequestError(
+                    f"the batch job config has no field {name!r} (its fields: {', '.join(names)})"
+                )
+            if name.endswith("_seconds"):
+                if not _is_duration(value):
+                    raise ConnectorRequestError(
+                        f"the batch job config field {name!r} must be a number of seconds, "
+                        f"0 or more, got {value!r:.40}"
+                    )
+            elif not isinstance(value, str):
+                raise ConnectorRequestError(
+                    f"the batch job config field {name!r} must be a str, got "
+                    f"{type(value).__name__} {value!r:.40}"
+                )
+        return cls(**custom)
+
 
 @dataclass
 class BatchJobMetadata(ResourceMeta):
@@ -34,3 +64,9 @@ class BatchJobMetadata(ResourceMeta):
     job_id: str
     created_at: float
     store: str = ""
+
+
+def _is_duration(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and value >= 0

@@ -11,19 +11,31 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flyteidl.core import execution_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from google.protobuf import json_format
 
-from flyte.connectors import AsyncConnector, Resource, ResourceMetaError
+from flyte.connectors import (
+    AsyncConnector,
+    ConnectorJobNotFoundError,
+    Resource,
+    ResourceMetaError,
+)
 from flyteplugins.batch_job.config import BatchJobConfig, BatchJobMetadata
-from flyteplugins.batch_job.system import BatchJob, BatchSystem, default_store
+from flyteplugins.batch_job.system import (
+    BatchJob,
+    BatchJobNotFoundError,
+    BatchSystem,
+    default_store,
+)
 
 __all__ = ["BatchJobConnector"]
+
+T = TypeVar("T")
 
 _PHASES = {
     "queued": TaskExecution.QUEUED,
@@ -45,7 +57,7 @@ class BatchJobConnector(AsyncConnector):
         self, task_template: Any, inputs: dict[str, Any] | None = None, **kwargs: Any
     ) -> BatchJobMetadata:
         """Submit the job to the queue the task's config names."""
-        config = BatchJobConfig(**json_format.MessageToDict(task_template.custom))
+        config = BatchJobConfig.from_custom(json_format.MessageToDict(task_template.custom))
         system = BatchSystem()
         job = await asyncio.to_thread(
             system.submit,
@@ -62,7 +74,7 @@ class BatchJobConnector(AsyncConnector):
     async def get(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> Resource:
         """The job's phase; its ``result`` output once it succeeded."""
         system = _system(resource_meta)
-        job = await asyncio.to_thread(system.job, resource_meta.job_id)
+        job = await asyncio.to_thread(_known, system.job, resource_meta.job_id)
         outputs = {"result": job.result} if job.status == "succeeded" else None
         return Resource(
             phase=_PHASES[job.status],
@@ -74,11 +86,11 @@ class BatchJobConnector(AsyncConnector):
 
     async def delete(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> None:
         """Cancel the job."""
-        await asyncio.to_thread(_system(resource_meta).delete, resource_meta.job_id)
+        await asyncio.to_thread(_known, _system(resource_meta).delete, resource_meta.job_id)
 
     async def get_logs(self, resource_meta: BatchJobMetadata, **kwargs: Any) -> AsyncIterator[str]:
         """The job's history, one line per transition."""
-        job = await asyncio.to_thread(_system(resource_meta).job, resource_meta.job_id)
+        job = await asyncio.to_thread(_known, _system(resource_meta).job, resource_meta.job_id)
         for line in job.history(time.time()):
             yield line
 
@@ -92,6 +104,14 @@ def _system(meta: BatchJobMetadata) -> BatchSystem:
             f"{meta.store!r}; this server's is at '{store}' (FLYTE_BATCH_JOB_DIR)"
         )
     return BatchSystem(store)
+
+
+def _known(call: Callable[[str], T], job_id: str) -> T:
+    """``call(job_id)``, a job the batch system does not know raised as the connector's error."""
+    try:
+        return call(job_id)
+    except BatchJobNotFoundError as exc:
+        raise ConnectorJobNotFoundError(str(exc)) from exc
 
 
 def _absolute(path: str | Path) -> Path:
