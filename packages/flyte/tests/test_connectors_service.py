@@ -9,6 +9,7 @@ import json
 import pickle
 import shutil
 import subprocess
+import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from flyte.connectors import (
 )
 from flyte.connectors._envelope import wrap
 from flyte.connectors._server import ConnectorServer
-from flyte.testing import ServedConnectors, serve_connectors
+from flyte.testing import HealthStub, ServedConnectors, serve_connectors
 from flyte.types import Pickled, TypeEngine
 
 _ids = itertools.count()
@@ -597,3 +598,19 @@ async def test_metadata_of_the_wrong_type_is_invalid_argument_naming_the_field(a
         await get(agents, json.dumps(meta).encode())
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "'x'" in (caught.value.details() or "")
+
+
+async def test_an_open_health_watch_is_told_not_serving_and_does_not_hold_the_stop() -> None:
+    server = await ConnectorServer.start("127.0.0.1", 0)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        health = HealthStub(channel)
+        watch = health.Watch(health.Request(service=""))
+        statuses = [(await watch.read()).status]
+        started = time.monotonic()
+        await server.stop(grace=10)
+        stopped = time.monotonic() - started
+        while (response := await watch.read()) is not grpc.aio.EOF:
+            statuses.append(response.status)
+        assert await watch.code() == grpc.StatusCode.OK
+    assert stopped < 1, f"stop took {stopped:.1f} s with a Watch stream open"
+    assert statuses == [health.SERVING, health.NOT_SERVING]

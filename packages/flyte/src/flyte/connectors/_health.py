@@ -70,15 +70,22 @@ HealthCheckResponse: Any = message_factory.GetMessageClass(
 
 
 class HealthServicer:
-    """Answers health checks for the server as a whole (``""``) and for each service it serves."""
+    """Answers health checks for the server as a whole (``""``) and for each service it serves.
+
+    A ``Watch`` stream lasts as long as its client keeps it open, so a server stopping with a
+    grace period would wait the whole period for an idle one: :meth:`stop` tells every watcher
+    NOT_SERVING and ends its stream at once.
+    """
 
     def __init__(self, services: list[str]) -> None:
         self._status = dict.fromkeys(["", *services], SERVING)
         self._changed = asyncio.Event()
+        self._stopping = False
 
-    def set_all(self, status: int) -> None:
-        """Set every service's status (the server sets NOT_SERVING when it starts to stop)."""
-        self._status = dict.fromkeys(self._status, status)
+    def stop(self) -> None:
+        """Report NOT_SERVING for every service, and end every ``Watch`` stream once told."""
+        self._stopping = True
+        self._status = dict.fromkeys(self._status, NOT_SERVING)
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -90,11 +97,13 @@ class HealthServicer:
         return HealthCheckResponse(status=status)
 
     async def watch(self, request: Any) -> AsyncIterator[Any]:
-        """The service's status now and after each change."""
+        """The service's status now and after each change, until the server stops."""
         last = None
         while True:
             status = self._status.get(request.service, SERVICE_UNKNOWN)
             if status != last:
                 last = status
                 yield HealthCheckResponse(status=status)
+            if self._stopping:
+                return
             await self._changed.wait()

@@ -7,7 +7,8 @@
 
 It serves flyteidl's ``AsyncAgentService``, ``SyncAgentService`` and ``AgentMetadataService``
 over every registered connector, plus ``grpc.health.v1.Health``. On stop it reports
-NOT_SERVING, takes no new calls and lets the calls in flight finish within the grace period.
+NOT_SERVING, ends health ``Watch`` streams, takes no new calls and lets the calls in flight
+finish within the grace period.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from flyteidl.service import agent_pb2 as service_pb2
 from flyte import _discovery
 from flyte._discovery import PluginRecord, PluginStatus
 from flyte.connectors._connector import ConnectorBase, ConnectorRegistry
-from flyte.connectors._health import HEALTH_SERVICE, NOT_SERVING, HealthServicer
+from flyte.connectors._health import HEALTH_SERVICE, HealthServicer
 from flyte.connectors._metrics import Metrics, start_metrics
 from flyte.connectors._rpc import service_handler
 from flyte.connectors._service import ConnectorService
@@ -122,8 +123,11 @@ class ConnectorServer:
         return cls(server, bound, health, metrics)
 
     async def stop(self, grace: float | None = 10.0) -> None:
-        """Report NOT_SERVING, refuse new calls, let calls in flight finish within ``grace`` seconds."""
-        self._health.set_all(NOT_SERVING)
+        """Report NOT_SERVING, refuse new calls, let calls in flight finish within ``grace`` seconds.
+
+        Health ``Watch`` streams are told NOT_SERVING and end at once: they never hold the stop.
+        """
+        self._health.stop()
         await self._server.stop(grace)
         self._metrics.stop()
 
