@@ -243,6 +243,20 @@ def test_strict_environment_turns_a_failure_into_an_exception(plugin_venv):
     assert "PluginLoadError" in out.stderr
 
 
+def test_strict_environment_ends_the_plugins_command_with_one_line(plugin_venv):
+    out = subprocess.run(
+        [str(plugin_venv / "bin" / "flyte"), "plugins"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FLYTE_PLUGINS_STRICT": "1"},
+        check=False,
+    )
+    assert out.returncode == 1
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("flyte plugins: flyte.")
+    assert line.endswith("(FLYTE_PLUGINS_STRICT=1)")
+
+
 def test_disabled_plugins_are_listed_as_disabled(plugin_venv):
     found = statuses(plugin_venv, env={"FLYTE_DISABLED_PLUGINS": "acme-raises,wrong"})
     assert found["acme-raises"]["status"] == "disabled"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+
+import pytest
 
 from flyte.cli import main
 
@@ -38,3 +43,55 @@ def test_plugins_verbose_shows_the_traceback(make_dist, capsys):
     make_dist("acme-broken", entry_points={"flyte.tasks": {"broken": "acme_nowhere"}})
     main(["plugins", "--verbose"])
     assert "Traceback (most recent call last)" in capsys.readouterr().out
+
+
+TASK_FILE = """
+import flyte
+
+env = flyte.TaskEnvironment("strict")
+
+
+class Thing:
+    pass
+
+
+@env.task
+def uses_thing(x: Thing) -> int:
+    return 1
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plugins"],
+        ["plugins", "--json"],
+        ["serve", "connector", "--port", "0"],
+        ["run", "--local", "wf.py", "uses_thing"],
+        ["serialize", "wf.py", "-o", "out.tgz"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_strict_mode_ends_every_command_with_one_line(make_dist, tmp_path, command):
+    info = make_dist(
+        "acme-broken",
+        entry_points={
+            "flyte.transformers": {"broken": "acme_nowhere"},
+            "flyte.connectors": {"broken": "acme_nowhere"},
+        },
+    )
+    (tmp_path / "wf.py").write_text(TASK_FILE)
+    env = {**os.environ, "FLYTE_PLUGINS_STRICT": "1", "PYTHONPATH": str(info.parent)}
+    out = subprocess.run(
+        [sys.executable, "-m", "flyte.cli", *command],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode != 0
+    (line,) = out.stderr.splitlines()
+    assert "plugin 'broken' (acme-broken 1.0) is failed: ModuleNotFoundError" in line
+    assert line.endswith("(FLYTE_PLUGINS_STRICT=1)")

@@ -111,6 +111,22 @@ def test_entry_point_of_the_wrong_kind_fails_naming_what_was_expected(make_dist)
     assert "expected a module, a TypeTransformer instance or subclass" in failed.error
 
 
+@pytest.mark.parametrize("value", ["::bad", "acme_units:attr:extra", "1mod", "acme units"])
+def test_malformed_entry_point_value_fails_naming_the_accepted_forms(make_dist, value):
+    make_dist(
+        "acme-units",
+        entry_points={"flyte.transformers": {"meters": value}},
+        modules={"acme_units": TRANSFORMER_MODULE},
+    )
+    _discovery.load_group("flyte.transformers")
+    failed = record("acme-units", "meters")
+    assert failed.status is PluginStatus.FAILED
+    assert f"entry point 'meters = {value}'" in failed.error
+    assert "(acme-units 1.0)" in failed.error
+    assert "expected 'module' or 'module:attribute'" in failed.error
+    assert "NoneType" not in failed.error
+
+
 def test_broken_plugin_does_not_break_other_plugins(make_dist, caplog):
     make_dist(
         "acme-broken",

@@ -215,8 +215,7 @@ def _load(record: PluginRecord) -> None:
         return
     try:
         with loading_as(record):
-            entry_point = importlib.metadata.EntryPoint(record.name, record.value, record.group)
-            _adopt(record, entry_point.load())
+            _adopt(record, _import_target(record))
     except (Exception, SystemExit) as exc:  # a plugin's sys.exit() must not end the program
         import traceback
 
@@ -232,6 +231,25 @@ def _load(record: PluginRecord) -> None:
         _report(record)
         return
     record.status = PluginStatus.CONFLICT if record.conflicts else PluginStatus.LOADED
+
+
+def _import_target(record: PluginRecord) -> object:
+    """Import the module an entry point names, then the attribute after its colon, if any."""
+    # A trailing [extras] is ignored, as importlib.metadata's EntryPoint.load ignores it.
+    value = record.value.split("[", 1)[0] if record.value.endswith("]") else record.value
+    module, colon, attribute = value.partition(":")
+    names = module.strip().split(".")
+    attributes = attribute.strip().split(".") if colon else []
+    if not all(name.isidentifier() for name in names + attributes):
+        raise PluginLoadError(
+            f"entry point '{record.name} = {record.value}' ({record.distribution} "
+            f"{record.version}) is malformed: expected 'module' or 'module:attribute', each a "
+            f"dotted Python name (as in 'acme_units' or 'acme_units.transformer:Meters')"
+        )
+    target: object = importlib.import_module(".".join(names))
+    for name in attributes:
+        target = getattr(target, name)
+    return target
 
 
 def _adopt(record: PluginRecord, obj: object) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flyte.cli import _plugins, _run, _serialize, _serve
+from flyte.errors import PluginLoadError
 
 __all__ = ["main"]
 
@@ -28,6 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[QUIET_ENV] = "1"
     try:
         code: int = args.run(args)
+    except PluginLoadError as exc:
+        # Strict mode (FLYTE_PLUGINS_STRICT=1) stops at the first broken plugin; its message
+        # names the plugin and the cause, so a traceback of discovery would only bury it.
+        print(f"flyte {args.command}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader went away (`flyte plugins | head -1`): stop writing, without a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
