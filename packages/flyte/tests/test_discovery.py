@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -172,6 +175,61 @@ def test_a_plugin_that_fails_midway_leaves_nothing_registered(make_dist):
     assert "SystemExit: 3" in record("acme-units", "meters").error
     with pytest.raises(TypeTransformerFailedError, match="Meters"):
         TypeEngine.get_transformer(meters_type())
+
+
+def test_a_plugin_raising_a_base_exception_is_failed_like_any_other(make_dist):
+    make_dist(
+        "acme-units",
+        entry_points={
+            "flyte.transformers": {"fatal": "acme_fatal", "meters": "acme_units:register"}
+        },
+        modules={
+            "acme_units": TRANSFORMER_MODULE,
+            "acme_fatal": """
+    class LicenceExpired(BaseException):
+        pass
+
+    raise LicenceExpired("renew at acme.example")
+""",
+        },
+    )
+    list_plugins()
+    fatal = record("acme-units", "fatal")
+    assert fatal.status is PluginStatus.FAILED
+    assert fatal.error == "LicenceExpired: renew at acme.example"
+    assert record("acme-units", "meters").status is PluginStatus.LOADED
+
+
+def test_ctrl_c_while_a_plugin_loads_stops_loading_and_the_next_need_resumes(make_dist):
+    make_dist(
+        "acme-queue",
+        entry_points={"flyte.connectors": {"queue": "acme_interrupted"}},
+        modules={
+            "acme_connector": CONNECTOR_MODULE,
+            "acme_interrupted": """
+    import builtins
+    from flyte.connectors import ConnectorRegistry
+    from acme_connector import QueueConnector
+
+    ConnectorRegistry.register(QueueConnector())
+    if not getattr(builtins, "acme_interrupted", False):
+        builtins.acme_interrupted = True
+        raise KeyboardInterrupt
+""",
+        },
+    )
+    import builtins
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            list_plugins()
+        interrupted = record("acme-queue", "queue")
+        assert interrupted.status is PluginStatus.PENDING
+        assert ("queue", 0) not in ConnectorRegistry.registered()
+        assert ConnectorRegistry.get_connector("queue").name == "Queue Connector"
+        assert interrupted.status is PluginStatus.LOADED
+    finally:
+        del builtins.acme_interrupted  # type: ignore[attr-defined]
 
 
 def test_strict_mode_raises_a_failed_plugin(make_dist, monkeypatch):
@@ -353,6 +411,135 @@ def test_registration_that_looks_things_up_does_not_deadlock(make_dist):
     assert record("acme-queue", "queue", "flyte.connectors").status is PluginStatus.LOADED
     assert record("acme-queue", "queue", "flyte.tasks").status is PluginStatus.LOADED
     assert ConnectorRegistry.get_connector("queue").name == "Queue Connector"
+
+
+UNCLAIMED_LOOKUP = """
+    from flyte.types import TypeEngine
+
+    class Unclaimed:
+        pass
+
+    def look_up():
+        try:
+            TypeEngine.get_transformer(Unclaimed)
+        except TypeError as exc:
+            print("helper:", type(exc).__name__)
+"""
+
+REPORT_STATUSES = """
+from flyte.plugins import list_plugins
+
+for record in list_plugins():
+    if record.distribution.startswith("acme-"):
+        print(record.name, record.status.value)
+"""
+
+
+def run_python(site: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter that finds the distributions of ``site``.
+
+    A fresh process because a regression here deadlocks: the timeout turns it into a failure
+    instead of a test run that never ends.
+    """
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_a_plugin_waiting_on_a_thread_that_looks_a_type_up_does_not_deadlock(make_dist):
+    info = make_dist(
+        "acme-helper",
+        entry_points={"flyte.transformers": {"helper": "acme_helper"}},
+        modules={
+            "acme_helper": UNCLAIMED_LOOKUP
+            + """
+    import threading
+
+    helper = threading.Thread(target=look_up, daemon=True)
+    helper.start()
+    helper.join()
+"""
+        },
+    )
+    out = run_python(info.parent, REPORT_STATUSES)
+    assert out.stdout.splitlines() == ["helper: TypeTransformerFailedError", "helper loaded"]
+    # The helper waited a bounded time for the load, and the warning says who it waited on.
+    assert "flyte.transformers plugin 'helper' (acme-helper 1.0) is still loading" in out.stderr
+
+
+def test_a_plugin_waiting_on_a_thread_that_existed_before_does_not_hang_forever(make_dist):
+    info = make_dist(
+        "acme-helper",
+        entry_points={"flyte.transformers": {"helper": "acme_helper"}},
+        modules={
+            "acme_helper": UNCLAIMED_LOOKUP
+            + """
+    import builtins
+
+    builtins.acme_pool.submit(look_up).result()
+"""
+        },
+    )
+    code = """
+        import builtins, concurrent.futures
+        from flyte import _discovery
+
+        _discovery.WAIT_FOR_LOADER_SECONDS = 0.5
+        builtins.acme_pool = concurrent.futures.ThreadPoolExecutor(1)
+        builtins.acme_pool.submit(lambda: None).result()  # its worker exists before any load
+    """
+    out = run_python(info.parent, textwrap.dedent(code) + REPORT_STATUSES)
+    assert out.stdout.splitlines() == ["helper: TypeTransformerFailedError", "helper loaded"]
+
+
+def test_a_thread_looking_up_while_another_loads_waits_for_the_whole_group(make_dist):
+    make_dist(
+        "acme-queue",
+        entry_points={"flyte.connectors": {"queue": "acme_slow"}},
+        modules={
+            "acme_connector": CONNECTOR_MODULE,
+            "acme_slow": """
+    import builtins, time
+    from flyte.connectors import ConnectorRegistry
+    from acme_connector import QueueConnector
+
+    builtins.acme_loading.set()
+    time.sleep(0.3)
+    ConnectorRegistry.register(QueueConnector())
+""",
+        },
+    )
+    import builtins
+
+    builtins.acme_loading = loading = threading.Event()  # type: ignore[attr-defined]
+    asked = threading.Event()
+    found: list[str] = []
+
+    def look_up() -> None:
+        asked.wait(10)
+        try:
+            found.append(ConnectorRegistry.get_connector("queue").name)
+        except LookupError as exc:
+            found.append(str(exc))
+
+    try:
+        other = threading.Thread(target=look_up, daemon=True)
+        other.start()  # a thread of the program, running before the load begins
+        loader = threading.Thread(target=list_plugins, daemon=True)
+        loader.start()
+        assert loading.wait(10)
+        asked.set()
+        for thread in (other, loader):
+            thread.join(10)
+            assert not thread.is_alive()
+    finally:
+        del builtins.acme_loading  # type: ignore[attr-defined]
+    assert found == ["Queue Connector"]
 
 
 def test_concurrent_first_lookups_load_each_plugin_once(make_dist):

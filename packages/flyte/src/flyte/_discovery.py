@@ -7,10 +7,26 @@ plugin or the user's program. ``FLYTE_PLUGINS_STRICT=1`` raises :class:`PluginLo
 for CI. ``FLYTE_DISABLED_PLUGINS`` and ``FLYTE_PLUGIN_AUTOLOAD=0`` switch plugins off before they
 are imported; so does a ``flyte-core`` requirement the installed core does not satisfy.
 
+Any exception a plugin raises while loading, ``SystemExit`` and other ``BaseException``
+subclasses included, makes it ``failed``, with one exception: ``KeyboardInterrupt`` is the user's
+Ctrl-C, not the plugin's doing. It is not recorded against the plugin: what the plugin registered
+is taken back, its record stays ``pending``, and the interrupt stops the program as it would
+anywhere else; a program that catches it has the rest of the group loaded on the next need.
+
 Nothing here runs at ``import flyte``. The scan runs once per process, on the first need, and
 serves all three groups; a group is loaded on its first miss in a registry, or when all are asked
-for. Loading is re-entrant (a plugin that looks up a type while registering does not deadlock)
-and thread-safe (one lock, held while a group loads).
+for, and never twice.
+
+Loading and threads. One thread at a time loads; no lock is held while a plugin's code runs. A
+plugin that needs another group while it loads has it loaded on the spot by the same thread; a
+lookup in the group being loaded is, for the loading thread, a plain miss (the group is loading,
+not missing). Any other thread that misses while a load is under way waits for the load to end,
+then looks again, so that a thread of the program sees the whole group. The wait is bounded, as
+the thread may be one the loading plugin waits on (a plugin that starts a thread which looks a
+type up, and joins it): :data:`WAIT_FOR_LOADER_SECONDS`, or
+:data:`WAIT_FOR_LOADER_SECONDS_NEW_THREAD` for a thread started after the load began (the likely
+helper). Past it, the thread looks up what is registered so far, and a warning names the plugin
+still loading.
 """
 
 from __future__ import annotations
@@ -138,10 +154,20 @@ class GroupKind(NamedTuple):
     adopt: Callable[[object], bool]
 
 
-_lock = threading.RLock()
+#: How long a thread waits for another thread's load of plugins before it looks up without it.
+WAIT_FOR_LOADER_SECONDS = 30.0
+#: The same, for a thread started after the load began: it may be one the loading plugin waits on.
+WAIT_FOR_LOADER_SECONDS_NEW_THREAD = 2.0
+
 _kinds: dict[str, GroupKind] = {}
+_scan_lock = threading.Lock()
 _records: list[PluginRecord] | None = None
-_loaded_groups: set[str] = set()
+# The load state below is guarded by _load_state, never held while a plugin's code runs.
+_load_state = threading.Condition()
+_loaded_groups: set[str] = set()  # every group whose loading has begun: none is loaded twice
+_loader: threading.Thread | None = None  # the thread loading plugins now
+_threads_before_load: frozenset[threading.Thread] = frozenset()
+_loading_now: PluginRecord | None = None  # the plugin the loader is importing (for warnings)
 _current: contextvars.ContextVar[PluginRecord | None] = contextvars.ContextVar(
     "flyte_current_plugin", default=None
 )
@@ -160,7 +186,7 @@ def current_plugin() -> PluginRecord | None:
 def records() -> list[PluginRecord]:
     """Every flyte entry point of the installed distributions; scanned once per process."""
     global _records
-    with _lock:
+    with _scan_lock:
         if _records is None:
             _records = _scan()
         return _records
@@ -169,7 +195,7 @@ def records() -> list[PluginRecord]:
 def reset() -> None:
     """Forget the scan and what was loaded, so that the next need scans again (for tests)."""
     global _records
-    with _lock:
+    with _scan_lock, _load_state:
         _records = None
         _loaded_groups.clear()
 
@@ -182,24 +208,66 @@ def load_all() -> list[PluginRecord]:
 
 
 def load_group(group: str) -> bool:
-    """Load the entry points of ``group`` unless done already; True if this call loaded it.
+    """Load the entry points of ``group`` unless done already, as the module docstring says.
 
-    A registry calls this on a miss, then looks again when it returns True.
+    True when the caller should look again: this call loaded the group, or waited for another
+    thread's load. A registry calls this on a miss.
     """
-    with _lock:
+    global _loader, _threads_before_load
+    me = threading.current_thread()
+    waited = False
+    with _load_state:
+        if _loader is not None and _loader is not me:
+            if not _wait_for_loader(me):
+                return True  # gave up waiting: look again at what is registered so far
+            waited = True
         if group in _loaded_groups:
-            return False
+            return waited
         # Marked before loading: a plugin that looks something up in its own group while
         # registering gets a plain miss instead of a recursive load.
         _loaded_groups.add(group)
+        outermost = _loader is None
+        if outermost:
+            _loader, _threads_before_load = me, frozenset(threading.enumerate())
+    try:
         importlib.import_module(_GROUP_OWNERS[group])
         for record in records():
             if record.group == group and record.status is PluginStatus.PENDING:
                 _load(record)
+    except KeyboardInterrupt:
+        with _load_state:
+            _loaded_groups.discard(group)  # the next need loads what is still pending
+        raise
+    finally:
+        if outermost:
+            with _load_state:
+                _loader, _threads_before_load = None, frozenset()
+                _load_state.notify_all()
+    return True
+
+
+def _wait_for_loader(me: threading.Thread) -> bool:
+    """Wait (holding ``_load_state``) until no thread loads; False if the bound passed first."""
+    loader = _loader
+    started_during_load = me not in _threads_before_load
+    limit = WAIT_FOR_LOADER_SECONDS_NEW_THREAD if started_during_load else WAIT_FOR_LOADER_SECONDS
+    if _load_state.wait_for(lambda: _loader is None, timeout=limit):
         return True
+    plugin = _loading_now
+    logger.warning(
+        "%s is still loading in thread %r after %g s; thread %r looks up without waiting for it "
+        "any longer (a plugin must not wait, while it loads, on a thread that looks up types, "
+        "task plugins or connectors)",
+        plugin.label if plugin else "a plugin",
+        loader.name if loader else "?",
+        limit,
+        me.name,
+    )
+    return False
 
 
 def _load(record: PluginRecord) -> None:
+    global _loading_now
     reason = _disabled_reason(record)
     if reason:
         record.status, record.error = PluginStatus.DISABLED, reason
@@ -213,24 +281,36 @@ def _load(record: PluginRecord) -> None:
         )
         _report(record)
         return
+    outer, _loading_now = _loading_now, record
     try:
         with loading_as(record):
             _adopt(record, _import_target(record))
-    except (Exception, SystemExit) as exc:  # a plugin's sys.exit() must not end the program
+    except KeyboardInterrupt:
+        # The user's Ctrl-C, not the plugin's failure: the record stays pending (module docstring).
+        _take_back(record)
+        raise
+    except BaseException as exc:  # a plugin's sys.exit() or BaseException must not end the program
         import traceback
 
-        from flyte._registry import all_registries
-
-        # What a failed plugin registered before it failed is taken back: half a plugin is
-        # worse than none.
-        for registry in all_registries():
-            registry.discard_plugin(record)
+        _take_back(record)
         record.status = PluginStatus.FAILED
         record.error = f"{type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()
         _report(record)
         return
+    finally:
+        _loading_now = outer
     record.status = PluginStatus.CONFLICT if record.conflicts else PluginStatus.LOADED
+
+
+def _take_back(record: PluginRecord) -> None:
+    """Remove what a plugin registered before it stopped: half a plugin is worse than none."""
+    from flyte._registry import all_registries
+
+    for registry in all_registries():
+        registry.discard_plugin(record)
+    record.conflicts.clear()
+    record.error = ""
 
 
 def _import_target(record: PluginRecord) -> object:
