@@ -1,8 +1,9 @@
 """Discovery against real distributions: built with hatchling, installed into a fresh venv.
 
 A good plugin per group sits beside one that does not import, one that raises while registering,
-one that names an object of the wrong kind, two that claim the same task type, and one that
-requires a flyte-core this one is not. The statuses, the messages, and the good plugins' work
+one that names an object of the wrong kind, two that claim the same task type, one that
+requires a flyte-core this one is not (one of them under a marker that holds), and one that
+requires flyte-core by a direct reference, as a local build writes. The statuses, the messages, and the good plugins' work
 are checked through the `flyte` command and a script run inside that venv.
 """
 
@@ -29,6 +30,9 @@ dependencies = [{dependencies}]
 
 [project.entry-points."{group}"]
 {entry_point}
+
+[tool.hatch.metadata]
+allow-direct-references = true
 
 [tool.hatch.build.targets.wheel]
 packages = ["{module}"]
@@ -117,6 +121,24 @@ TEST_DISTRIBUTIONS = {
         "future = acme_future",
         "raise AssertionError('an incompatible plugin must never be imported')\n",
     ),
+    "acme-future-marker": (
+        "flyte.tasks",
+        "future_marker = acme_future_marker",
+        "raise AssertionError('an incompatible plugin must never be imported')\n",
+    ),
+    "acme-local-build": (
+        "flyte.tasks",
+        "local_build = acme_local_build",
+        "",
+    ),
+}
+
+# The flyte-core requirement of each distribution that does not simply ask for "flyte-core"; they
+# are installed without their dependencies, as no installer would accept them here.
+CORE_REQUIREMENTS = {
+    "acme-future": "flyte-core>=99",
+    "acme-future-marker": "flyte-core>=99; python_version >= '3.10'",
+    "acme-local-build": "flyte-core @ file:///tmp/build/flyte-core",
 }
 
 EXPECTED = {
@@ -128,13 +150,15 @@ EXPECTED = {
     "acme-wrong-kind": "failed",
     "acme-queue-fork": "conflict",
     "acme-future": "incompatible",
+    "acme-future-marker": "incompatible",
+    "acme-local-build": "loaded",
 }
 
 
 def write_distribution(root: Path, name: str) -> Path:
     group, entry_point, source = TEST_DISTRIBUTIONS[name]
     module = name.replace("-", "_")
-    core = "flyte-core>=99" if name == "acme-future" else "flyte-core"
+    core = CORE_REQUIREMENTS.get(name, "flyte-core")
     dependencies = ", ".join(f'"{d}"' for d in [core] + (["acme-queue"] if "fork" in name else []))
     project = root / name
     (project / module).mkdir(parents=True)
@@ -156,11 +180,10 @@ def write_distribution(root: Path, name: str) -> Path:
 def plugin_venv(tmp_path_factory: pytest.TempPathFactory, venvs) -> Path:
     """A fresh venv with the project's wheels and every test distribution installed."""
     root = tmp_path_factory.mktemp("dists")
-    projects = [write_distribution(root, name) for name in TEST_DISTRIBUTIONS]
-    # acme-future requires a core that does not exist: install it without its dependencies.
-    future = projects.pop(list(TEST_DISTRIBUTIONS).index("acme-future"))
-    venv = venvs.create(root / "venv", [*venvs.project_wheels(), *projects])
-    venvs.create(venv, [future], no_deps=True)
+    projects = {name: write_distribution(root, name) for name in TEST_DISTRIBUTIONS}
+    without_deps = [projects.pop(name) for name in CORE_REQUIREMENTS]
+    venv = venvs.create(root / "venv", [*venvs.project_wheels(), *projects.values()])
+    venvs.create(venv, without_deps, no_deps=True)
     return venv
 
 
@@ -195,6 +218,7 @@ def test_failures_name_the_cause(plugin_venv):
     assert "wrong = acme_wrong_kind:SETTINGS" in wrong
     assert "expected a module, a TypeTransformer instance or subclass" in wrong
     assert "requires flyte-core>=99" in found["acme-future"]["error"]
+    assert "requires flyte-core>=99" in found["acme-future-marker"]["error"]
 
 
 def test_conflict_warning_names_both_distributions(plugin_venv):

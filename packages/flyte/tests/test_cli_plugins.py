@@ -39,6 +39,17 @@ def test_plugins_strict_exits_1_when_a_plugin_failed(make_dist, capsys):
     assert "failed" in capsys.readouterr().out
 
 
+def test_plugins_lists_a_plugin_that_requires_a_local_build_of_core(make_dist, capsys):
+    make_dist(
+        "acme-local",
+        entry_points={"flyte.tasks": {"local": "json"}},
+        requires=["flyte-core @ file:///src/flyte-core"],
+    )
+    assert main(["plugins", "--strict"]) == 0
+    (row,) = [r for r in capsys.readouterr().out.splitlines() if "acme-local" in r]
+    assert row.split()[:5] == ["flyte.tasks", "local", "acme-local", "1.0", "loaded"]
+
+
 def test_plugins_verbose_shows_the_traceback(make_dist, capsys):
     make_dist("acme-broken", entry_points={"flyte.tasks": {"broken": "acme_nowhere"}})
     main(["plugins", "--verbose"])

@@ -279,6 +279,65 @@ def test_plugin_requiring_another_core_is_incompatible_and_not_imported(make_dis
     assert "acme_units" not in sys.modules
 
 
+def test_a_direct_reference_to_core_is_no_version_constraint(make_dist):
+    make_dist(
+        "acme-units",
+        entry_points={"flyte.transformers": {"meters": "acme_units:register"}},
+        modules={"acme_units": TRANSFORMER_MODULE},
+        requires=["flyte-core @ file:///tmp/build/flyte_core-0.1.0-py3-none-any.whl"],
+    )
+    # The first lookup miss loads the group; it used to raise InvalidSpecifier instead.
+    with pytest.raises(TypeTransformerFailedError):
+        TypeEngine.get_transformer(type("Unclaimed", (), {}))
+    assert record("acme-units", "meters").status is PluginStatus.LOADED
+    assert TypeEngine.get_transformer(meters_type()).name == "Meters"
+
+
+@pytest.mark.parametrize(
+    ("requirement", "status"),
+    [
+        ('flyte-core>=99; python_version >= "3.10"', PluginStatus.INCOMPATIBLE),
+        ("flyte_core (>=99) ; os_name != 'nonexistent'", PluginStatus.INCOMPATIBLE),
+        ('flyte-core>=99; python_version < "3"', PluginStatus.LOADED),
+        ('flyte-core>=99; extra == "dev"', PluginStatus.LOADED),
+    ],
+    ids=["marker-holds", "old-style-marker-holds", "marker-fails", "extra"],
+)
+def test_a_requirement_under_a_marker_counts_where_the_marker_holds(make_dist, requirement, status):
+    if not _discovery._core_version():
+        pytest.skip("flyte-core is not installed as a distribution here")
+    make_dist(
+        "acme-units",
+        entry_points={"flyte.transformers": {"meters": "acme_units:register"}},
+        modules={"acme_units": TRANSFORMER_MODULE},
+        requires=[requirement, "flyteidl>=1"],
+    )
+    list_plugins()
+    found = record("acme-units", "meters")
+    assert found.status is status
+    if status is PluginStatus.INCOMPATIBLE:
+        assert found.error.startswith("requires flyte-core>=99, but flyte-core ")
+
+
+def test_a_malformed_requirement_fails_only_its_plugin(make_dist):
+    make_dist(
+        "acme-broken",
+        entry_points={"flyte.transformers": {"broken": "acme_units"}},
+        requires=["flyte-core >=>= 1"],
+    )
+    make_dist(
+        "acme-units",
+        entry_points={"flyte.transformers": {"meters": "acme_units:register"}},
+        modules={"acme_units": TRANSFORMER_MODULE},
+        requires=["flyte-core"],
+    )
+    list_plugins()
+    broken = record("acme-broken", "broken")
+    assert broken.status is PluginStatus.FAILED
+    assert "requirement 'flyte-core >=>= 1' of acme-broken 1.0 is malformed" in broken.error
+    assert record("acme-units", "meters").status is PluginStatus.LOADED
+
+
 def test_two_plugins_claiming_one_type_give_a_deterministic_winner(make_dist, caplog):
     shared = "from acme_units import Meters, MetersTransformer\n"
     make_dist(

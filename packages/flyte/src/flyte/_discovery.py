@@ -5,7 +5,11 @@ registering, or that names an object of the wrong kind is recorded as ``failed``
 its entry point, distribution and version, and skipped: it never breaks ``import flyte``, another
 plugin or the user's program. ``FLYTE_PLUGINS_STRICT=1`` raises :class:`PluginLoadError` instead,
 for CI. ``FLYTE_DISABLED_PLUGINS`` and ``FLYTE_PLUGIN_AUTOLOAD=0`` switch plugins off before they
-are imported; so does a ``flyte-core`` requirement the installed core does not satisfy.
+are imported; so does a ``flyte-core`` requirement the installed core does not satisfy (one
+under a marker counts where its marker holds; one under an extra, or a direct reference
+``flyte-core @ URL``, states no version to check). A distribution's requirements are read only
+for the few distributions that declare flyte entry points, and parsed as each plugin loads,
+inside its isolation: a malformed one makes that plugin ``failed``.
 
 Any exception a plugin raises while loading, ``SystemExit`` and other ``BaseException``
 subclasses included, makes it ``failed``, with one exception: ``KeyboardInterrupt`` is the user's
@@ -89,8 +93,8 @@ class PluginStatus(str, Enum):
 class PluginRecord:
     """One entry point of one distribution, and what became of it.
 
-    ``requires_core`` is the distribution's ``flyte-core`` version specifier (empty when it
-    states none); ``error`` and ``traceback`` say why a plugin is not ``loaded``.
+    ``requires_core`` holds the distribution's requirements on ``flyte-core``, as its metadata
+    writes them (empty when it states none); ``error`` and ``traceback`` say why a plugin is not ``loaded``.
     """
 
     # A plain class rather than a dataclass: the scan must not pay for importing inspect.
@@ -114,7 +118,7 @@ class PluginRecord:
         value: str,
         distribution: str,
         version: str,
-        requires_core: str = "",
+        requires_core: tuple[str, ...] = (),
     ) -> None:
         self.group = group
         self.name = name
@@ -272,19 +276,15 @@ def _load(record: PluginRecord) -> None:
     if reason:
         record.status, record.error = PluginStatus.DISABLED, reason
         return
-    if record.requires_core and not _core_satisfies(record.requires_core):
-        record.status = PluginStatus.INCOMPATIBLE
-        record.error = (
-            f"requires {CORE_DISTRIBUTION}{record.requires_core}, but {CORE_DISTRIBUTION} "
-            f"{_core_version()} is installed; install a release of {record.distribution} that "
-            f"supports it"
-        )
-        _report(record)
-        return
     outer, _loading_now = _loading_now, record
     try:
-        with loading_as(record):
-            _adopt(record, _import_target(record))
+        incompatible = _incompatibility(record)
+        if incompatible:
+            record.status, record.error = PluginStatus.INCOMPATIBLE, incompatible
+        else:
+            with loading_as(record):
+                _adopt(record, _import_target(record))
+            record.status = PluginStatus.CONFLICT if record.conflicts else PluginStatus.LOADED
     except KeyboardInterrupt:
         # The user's Ctrl-C, not the plugin's failure: the record stays pending (module docstring).
         _take_back(record)
@@ -296,11 +296,44 @@ def _load(record: PluginRecord) -> None:
         record.status = PluginStatus.FAILED
         record.error = f"{type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()
-        _report(record)
-        return
     finally:
         _loading_now = outer
-    record.status = PluginStatus.CONFLICT if record.conflicts else PluginStatus.LOADED
+    if record.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE):
+        _report(record)
+
+
+def _incompatibility(record: PluginRecord) -> str:
+    """Why the installed ``flyte-core`` does not satisfy the plugin's requirements on it, or ''.
+
+    Raises :class:`PluginLoadError` naming a requirement that cannot be read.
+    """
+    if not record.requires_core:
+        return ""
+    from packaging.requirements import Requirement
+
+    version = _core_version()
+    for text in record.requires_core:
+        try:
+            requirement = Requirement(text)
+            # An extra's requirements are not the plugin's: evaluated with no extra asked for.
+            applies = requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+            # A core that is not installed as a distribution (a source checkout) is not checked.
+            satisfied = not version or requirement.specifier.contains(version, prereleases=True)
+        except Exception as exc:
+            # packaging's message goes on with the requirement and a caret under the fault.
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise PluginLoadError(
+                f"the requirement '{text}' of {record.distribution} {record.version} is "
+                f"malformed: {reason}"
+            ) from exc
+        # A direct reference (flyte-core @ URL, as local builds write) has an empty specifier.
+        if applies and not satisfied:
+            return (
+                f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but {CORE_DISTRIBUTION} "
+                f"{version} is installed; install a release of {record.distribution} that "
+                f"supports it"
+            )
+    return ""
 
 
 def _take_back(record: PluginRecord) -> None:
@@ -449,21 +482,22 @@ def _flyte_entry_points(text: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _normalize(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
+    return _NAME_SEPARATORS.sub("_", name).lower()
 
 
-_REQUIREMENT_NAME = re.compile(
-    r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?([^;)]*)\)?\s*(;.*)?$"
-)
+_NAME_SEPARATORS = re.compile(r"[-_.]+")
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def _read_metadata(text: str) -> tuple[str, str, str]:
-    """Name, version and ``flyte-core`` specifier from a METADATA file's headers.
+def _read_metadata(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """Name, version and the ``flyte-core`` requirements from a METADATA file's headers.
 
     Read by hand rather than through ``Distribution.metadata``: the email parser behind it costs
-    more than the whole scan of a thousand distributions.
+    more than the whole scan of a thousand distributions. The requirements are kept as written;
+    parsing them waits until the plugin loads.
     """
-    name = version = requires_core = ""
+    name = version = ""
+    requires_core: list[str] = []
     for line in text.splitlines():
         if not line:
             break  # the headers end at the first blank line; the description follows
@@ -474,10 +508,9 @@ def _read_metadata(text: str) -> tuple[str, str, str]:
             version = value.strip()
         elif key == "Requires-Dist":
             match = _REQUIREMENT_NAME.match(value)
-            # A requirement under a marker (an extra, a Python version) is not a hard one.
-            if match and not match.group(3) and _normalize(match.group(1)) == _CORE_KEY:
-                requires_core = match.group(2).strip()
-    return name, version or "?", requires_core
+            if match and _normalize(match.group(1)) == _CORE_KEY:
+                requires_core.append(value.strip())
+    return name, version or "?", tuple(requires_core)
 
 
 def _core_version() -> str:
@@ -485,11 +518,3 @@ def _core_version() -> str:
         return importlib.metadata.version(CORE_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return ""
-
-
-def _core_satisfies(specifier: str) -> bool:
-    from packaging.specifiers import SpecifierSet
-
-    version = _core_version()
-    # A core that is not installed as a distribution (a source checkout) cannot be checked.
-    return not version or SpecifierSet(specifier).contains(version, prereleases=True)
