@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -172,3 +178,76 @@ def test_a_function_task_with_the_mixin_runs_through_the_connector(
         raise AssertionError("the body of a connector task does not run locally")
 
     assert flyte.run(label, x=3) == Labelled(doubled=6, label="batch:3")
+
+
+INTERRUPTED_RUN = textwrap.dedent(
+    """
+    import asyncio, sys
+    from typing import Any
+    from flyteidl.core.execution_pb2 import TaskExecution
+    import flyte
+    from flyte.connectors import (AsyncConnector, AsyncConnectorExecutorMixin,
+                                  ConnectorRegistry, PollPolicy, Resource)
+    from flyte.extend import TaskTemplate
+    from flyte.models import NativeInterface
+
+    log_path, mode = sys.argv[1:]
+
+    class Forever(AsyncConnector):
+        name = "Forever"
+        task_type_name = "forever"
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> dict:
+            return {}
+
+        async def get(self, resource_meta: Any, **kwargs: Any) -> Resource:
+            print("polling", flush=True)
+            return Resource(phase=TaskExecution.RUNNING)
+
+        async def delete(self, resource_meta: Any, **kwargs: Any) -> None:
+            await asyncio.sleep(0.05)
+            with open(log_path, "a") as log:
+                log.write("deleted\\n")
+
+    class ForeverTask(AsyncConnectorExecutorMixin, TaskTemplate):
+        task_type = "forever"
+        poll_policy = PollPolicy(first_interval=0.01, max_interval=0.05)
+
+    ConnectorRegistry.register(Forever())
+    task = ForeverTask("forever", NativeInterface(inputs={"x": int}))
+
+    async def caller() -> None:
+        flyte.run(task, x=1)  # blocks this loop, as a notebook cell does
+
+    if mode == "sync":
+        flyte.run(task, x=1)
+    else:  # a caller inside a running loop that is not asyncio.run's (a notebook's)
+        asyncio.new_event_loop().run_until_complete(caller())
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "signum"),
+    [("sync", signal.SIGINT), ("sync", signal.SIGTERM), ("in-loop", signal.SIGINT)],
+)
+def test_an_interrupted_flyte_run_deletes_the_job_once_before_the_process_ends(
+    tmp_path: Path, mode: str, signum: int
+) -> None:
+    script = tmp_path / "forever.py"
+    script.write_text(INTERRUPTED_RUN)
+    log = tmp_path / "log"
+    command = [sys.executable, str(script), str(log), mode]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"polling\n"
+        proc.send_signal(signum)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode != 0
+    assert log.read_text() == "deleted\n", stderr.decode()
+    if signum == signal.SIGINT:
+        assert stderr.decode().rstrip().endswith("KeyboardInterrupt")

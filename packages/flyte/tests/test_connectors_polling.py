@@ -28,7 +28,7 @@ from flyte.connectors import (
     SyncConnector,
 )
 from flyte.connectors._polling import run_job
-from flyte.testing import ScriptedClock
+from flyte.testing import ConnectorHarness, ScriptedClock
 
 
 @dataclass
@@ -56,7 +56,7 @@ class ScriptedConnector(AsyncConnector):
     async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
         self.gets += 1
         step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
-        if isinstance(step, Exception):
+        if isinstance(step, BaseException):
             raise step
         assert isinstance(step, Resource)
         return step
@@ -148,6 +148,52 @@ async def test_a_second_cancellation_does_not_abandon_the_deletion() -> None:
     with pytest.raises(asyncio.CancelledError):
         await runner
     assert connector.deleted == ["job-1"]
+
+
+class Unwinding(BaseException):
+    """What a BaseException other than a cancellation (SystemExit, KeyboardInterrupt) does."""
+
+
+async def test_a_base_exception_from_get_deletes_the_job_once_and_goes_on() -> None:
+    connector = ScriptedConnector([RUNNING, Unwinding()])
+    with pytest.raises(Unwinding):
+        await run(connector)
+    assert connector.deleted == ["job-1"]
+
+
+class Answers(ScriptedConnector):
+    """Answers ``get`` with whatever it was given, Resource or not."""
+
+    async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Any:
+        self.gets += 1
+        return self.script[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (Resource(phase=42), "a Resource of phase 42, which is not a TaskExecution phase"),
+        (Resource(phase="RUNNING"), "a Resource of phase 'RUNNING', which is not"),  # type: ignore[arg-type]
+        (Resource(phase=True), "a Resource of phase True, which is not"),
+        (Resource(phase=[2]), "a Resource of phase [2], which is not"),  # type: ignore[arg-type]
+        (None, "None, not a Resource"),
+        ({"phase": 3}, "{'phase': 3}, not a Resource"),
+        (
+            Resource(phase=TaskExecution.RUNNING, log_links=None),  # type: ignore[arg-type]
+            "a Resource with log_links None, not a list",
+        ),
+    ],
+)
+async def test_an_answer_of_get_that_is_not_a_resource_deletes_the_job_and_names_it(
+    answer: Any, said: str
+) -> None:
+    harness = ConnectorHarness(Answers([answer]), policy=POLICY)
+    outcome = await harness.run(tasks_pb2.TaskTemplate(type="scripted"))
+    assert isinstance(outcome.error, ConnectorError)
+    message = str(outcome.error)
+    assert "connector 'Scripted'" in message
+    assert f"get returned {said}" in message
+    assert outcome.calls == ["create", "get", "delete"]
 
 
 async def test_failed_raises_the_connectors_message_and_log_links() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import functools
 import itertools
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
@@ -173,26 +174,59 @@ def _raise(task: TaskTemplate, output_prefix: str, failure: Failure | None) -> N
 def run(task: TaskTemplate, /, **inputs: Any) -> Any:
     """Run ``task`` locally on ``inputs`` and return its outputs (see :func:`run_async`).
 
-    Called from inside a running event loop, it runs the task on a thread of its own.
+    Called from inside a running event loop, it runs the task on a thread of its own. Ctrl-C
+    cancels the run, which lets it clean up (a connector task deletes its job), then raises
+    KeyboardInterrupt.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _thread_loop().run_until_complete(run_async(task, **inputs))
-    result: dict[str, Any] = {}
+        return _run_to_end(_thread_loop(), run_async(task, **inputs))
+    loop = asyncio.new_event_loop()
+    outcome: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
     def target() -> None:
         try:
-            result["value"] = asyncio.run(run_async(task, **inputs))
+            outcome.set_result(_run_to_end(loop, run_async(task, **inputs)))
         except BaseException as exc:
-            result["error"] = exc
+            outcome.set_exception(exc)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
-    thread = threading.Thread(target=target, name=f"flyte-run-{task.name}")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
+    threading.Thread(target=target, name=f"flyte-run-{task.name}").start()
+    # Waited for on a future, not with Thread.join: a join that Ctrl-C interrupts takes the
+    # thread for ended (before Python 3.13), and the process would not wait for the cleanup.
+    try:
+        return outcome.result()
+    except BaseException:
+        if outcome.done():
+            raise
+        # Ctrl-C reaches the caller's thread only; the run would go on without anyone waiting.
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the run has ended
+            loop.call_soon_threadsafe(_cancel_tasks, loop)
+        concurrent.futures.wait([outcome])
+        raise
+
+
+def _run_to_end(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` on ``loop``; when an interrupt stops the loop, cancel the run and let it end."""
+    main = loop.create_task(coro)
+    try:
+        return loop.run_until_complete(main)
+    except BaseException:
+        # Ctrl-C raised while the loop waits never reaches the run: cancelled, it cleans up (a
+        # connector deletes its job) before the interrupt goes on, as asyncio.run has it do.
+        if not main.done():
+            main.cancel()
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(main)
+        raise
+
+
+def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 _loops = threading.local()

@@ -6,9 +6,12 @@ The policy, written where it is enforced:
 - an exception from ``get`` is retried with the same backoff, up to ``max_get_failures`` in a
   row, then the job is deleted and a :class:`ConnectorError` raised;
 - when the task's timeout passes, the job is deleted, then :class:`ConnectorTimeoutError` raised;
-- when the run is cancelled (the asyncio task, Ctrl-C, SIGTERM), ``delete`` is awaited exactly
-  once, shielded from further cancellation for at most ``delete_timeout`` seconds, then the
-  cancellation propagates;
+- ``get`` must answer a :class:`Resource` of a ``TaskExecution`` phase; any other answer deletes
+  the job and raises :class:`ConnectorError` naming the connector and what it answered;
+- however polling ends before a terminal phase (a cancellation of the asyncio task, Ctrl-C,
+  SIGTERM, any exception, ``BaseException`` included), ``delete`` is awaited exactly once,
+  shielded from further cancellation for at most ``delete_timeout`` seconds, then the exception
+  propagates;
 - ``RETRYABLE_FAILED`` starts a new job, up to the task's retries; ``FAILED`` and ``ABORTED``
   raise :class:`ConnectorJobFailedError` with the connector's message and log links.
 
@@ -266,6 +269,7 @@ async def _run_sync(
         raise
     except Exception as exc:
         raise ConnectorError(f"{job.where()} failed in do: {type(exc).__name__}: {exc}") from exc
+    _check_answer(job, "do", resource)
     _report_links(job, resource, set())
     return resource
 
@@ -289,16 +293,18 @@ async def _run_async(
         ) from exc
     try:
         return await _poll(job, connector, meta)
-    except asyncio.CancelledError:
-        await _delete(job, connector, meta, "the run was cancelled")
-        raise
     except _DeadlinePassed:
         await _delete(job, connector, meta, "the timeout passed")
         raise ConnectorTimeoutError(
             f"the job of {job.where()} did not end within the task's timeout; it was deleted"
         ) from None
-    except ConnectorError:
-        await _delete(job, connector, meta, "its state could not be read")
+    except GeneratorExit:
+        raise  # the coroutine is being closed without a loop to run: nothing can be awaited
+    except BaseException as exc:
+        # Whatever ends polling early (a cancellation, KeyboardInterrupt raised inside the loop,
+        # SystemExit, a failed or nonsensical get) would leave the job running on the
+        # external system.
+        await _delete(job, connector, meta, _ended_by(exc))
         raise
 
 
@@ -320,12 +326,41 @@ async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
             logger.info("%s: get failed (%s), retrying in %.2fs", job.where(), exc, interval)
         else:
             failures = 0
+            _check_answer(job, "get", resource)
             _board.update(job, TaskExecution.Phase.Name(resource.phase))
             _report_links(job, resource, seen)
             if resource.phase in TERMINAL_PHASES:
                 return resource
         await job.sleep(interval)
     raise AssertionError("unreachable: intervals() never ends")
+
+
+_PHASES = frozenset(TaskExecution.Phase.values())
+
+
+def _check_answer(job: _Job, call: str, resource: object) -> None:
+    """Raise :class:`ConnectorError` unless ``resource`` is a Resource the loop can act on."""
+    if not isinstance(resource, Resource):
+        said = f"{resource!r:.200}, not a Resource"
+    elif not _is_phase(resource.phase):
+        said = f"a Resource of phase {resource.phase!r:.80}, which is not a TaskExecution phase"
+    elif not isinstance(resource.log_links, list):
+        said = f"a Resource with log_links {resource.log_links!r:.80}, not a list of TaskLog"
+    else:
+        return
+    raise ConnectorError(f"{job.where()}: {call} returned {said}")
+
+
+def _is_phase(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in _PHASES
+
+
+def _ended_by(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "the run was cancelled"
+    if isinstance(exc, ConnectorError):
+        return "its state could not be read"
+    return f"polling ended with {type(exc).__name__}"
 
 
 def _report_links(job: _Job, resource: Resource, seen: set[tuple[str, str]]) -> None:

@@ -3,16 +3,18 @@
 A process stopped with SIGTERM would otherwise die at once and leave its jobs running on the
 external system. While at least one connector task runs in the main thread's event loop, SIGTERM
 cancels those tasks, unless the program set a SIGTERM handler of its own; the handler is removed
-when the last of them ends. From Python 3.11, ``asyncio.run`` turns Ctrl-C into a cancellation of
-the main task by itself; before, Ctrl-C raises KeyboardInterrupt wherever the code happens to be,
-possibly inside the polling loop, so there SIGINT is handled the same way as SIGTERM.
+when the last of them ends.
+
+Ctrl-C is left as Python raises it, a KeyboardInterrupt, so that it reads as one everywhere: the
+polling loop deletes its job on any exception that reaches it, and whoever drives the loop
+cancels what is left before the interrupt goes on (``asyncio.run``, which from Python 3.11 also
+turns the first Ctrl-C into a cancellation by itself, and ``flyte.run``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +23,6 @@ __all__ = ["cancel_on_sigterm"]
 
 #: Each signal handled, with the handler it must still have for us to take it over.
 _SIGNALS: dict[int, object] = {signal.SIGTERM: signal.SIG_DFL}
-if sys.version_info < (3, 11):
-    _SIGNALS[signal.SIGINT] = signal.default_int_handler
 
 #: The connector tasks running in each loop, and the signals the loop handles for them.
 _running: dict[asyncio.AbstractEventLoop, tuple[set[asyncio.Task[object]], list[int]]] = {}
