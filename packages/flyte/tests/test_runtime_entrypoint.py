@@ -12,6 +12,7 @@ import pytest
 from flyteidl.core import errors_pb2, execution_pb2
 
 from flyte._runtime import main
+from flyte.types import TypeEngine
 
 TASKS = """
 import flyte
@@ -21,6 +22,10 @@ env = flyte.TaskEnvironment(name="rt")
 @env.task
 def hello() -> None:
     pass
+
+@env.task
+def greet(name: str, times: int = 1) -> str:
+    return name * times
 
 not_a_task = 42
 """
@@ -109,3 +114,16 @@ def test_object_store_uris_go_through_fsspec(code: Path) -> None:
     assert main([*argv, "--dest", str(code), "--module", "rt_tasks", "--task", "hello"]) == 0
     assert store.exists("memory://run/out/outputs.pb")
     store.rm("memory://run", recursive=True)
+
+
+def test_an_input_the_task_does_not_declare_is_a_user_error_naming_it(
+    code: Path, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "inputs.pb"
+    literals = TypeEngine.to_literal_map_sync({"name": "a", "time": 3}, {"name": str, "time": int})
+    inputs.write_bytes(literals.SerializeToString())
+    assert _run(code, inputs, tmp_path / "out", task="greet") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "USER:InputsMismatch"
+    assert error.origin == execution_pb2.ExecutionError.USER
+    assert "task 'rt.greet' has no input 'time'; its inputs are name, times" in error.message

@@ -55,6 +55,11 @@ def exits(x: int) -> int:
     raise SystemExit(3)
 
 
+@env.task
+def keys(d: dict) -> list[str]:
+    return sorted(d)
+
+
 def test_sync_task_runs_with_defaults_filled_in() -> None:
     assert flyte.run(total, items=[1, 2, 3]) == 6
     assert flyte.run(total, items=[1], start=10) == 11
@@ -88,6 +93,14 @@ def test_unknown_input_is_named_with_the_real_inputs() -> None:
 def test_wrongly_typed_input_fails_before_the_task_runs() -> None:
     with pytest.raises(TaskInputError, match=r"task 'local.total'.*items"):
         flyte.run(total, items="abc")
+
+
+def test_a_bare_dict_input_takes_a_dict_only_and_the_error_names_the_input() -> None:
+    assert flyte.run(keys, d={"b": 1, "a": [None]}) == ["a", "b"]
+    with pytest.raises(
+        TaskInputError, match=r"'local.keys': variable 'd' of type dict: expected dict"
+    ):
+        flyte.run(keys, d=[("a", 1)])
 
 
 def test_the_task_exception_reaches_the_caller() -> None:

@@ -9,6 +9,7 @@ import enum
 import typing
 from typing import Literal, NamedTuple, Optional, Union
 
+import msgpack  # type: ignore[import-untyped]
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
@@ -290,6 +291,43 @@ def test_corrupt_msgpack_is_an_error() -> None:
     literal.scalar.binary.value = literal.scalar.binary.value[:1]
     with pytest.raises(TypeTransformerFailedError):
         TypeEngine.to_python_value_sync(literal, Point)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ([1, 2], "expected dict, got list [1, 2]"),
+        (3, "expected dict, got int 3"),
+        (None, "expected dict, got NoneType None"),
+        (msgpack.ExtType(1, b"x"), "expected dict, got ExtType"),
+        ({"a": msgpack.ExtType(1, b"x")}, "got the msgpack extension ExtType"),
+        ({"a": [msgpack.Timestamp(1)]}, "got the msgpack extension Timestamp"),
+    ],
+    ids=lambda x: repr(x)[:30],
+)
+def test_an_untyped_dict_is_a_dict_of_plain_msgpack_data_both_ways(value, said) -> None:
+    with pytest.raises(TypeTransformerFailedError, match=r"variable 'd' of type dict: ") as caught:
+        TypeEngine.to_literal_map_sync({"d": value}, {"d": dict})
+    assert said in str(caught.value)
+    literal = literals_pb2.Literal()
+    literal.scalar.binary.value = msgpack.packb(value)
+    literal.scalar.binary.tag = "msgpack"
+    inputs = literals_pb2.LiteralMap(literals={"d": literal})
+    with pytest.raises(TypeTransformerFailedError, match=r"variable 'd' of type dict: ") as caught:
+        TypeEngine.literal_map_to_python_sync(inputs, {"d": dict})
+    assert said in str(caught.value)
+
+
+def test_an_untyped_list_field_holds_a_list() -> None:
+    @dataclasses.dataclass
+    class Bag:
+        items: list
+
+    with pytest.raises(TypeTransformerFailedError, match=r"expected list, got dict .* at items"):
+        TypeEngine.to_literal_sync(Bag({"a": 1}), Bag)  # type: ignore[arg-type]
+    assert TypeEngine.to_python_value_sync(
+        TypeEngine.to_literal_sync(Bag([1, "a"]), Bag), Bag
+    ) == Bag([1, "a"])
 
 
 def test_msgpack_of_the_wrong_structure_names_the_missing_field() -> None:

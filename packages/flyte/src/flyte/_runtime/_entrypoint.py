@@ -19,7 +19,7 @@ import importlib
 import io
 import sys
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from flyteidl.core import literals_pb2
@@ -28,8 +28,9 @@ from google.protobuf import message, unknown_fields
 from flyte._runtime import _storage
 from flyte._runtime._documents import Failure, error_document
 from flyte._tasks._template import TaskTemplate
+from flyte.errors import TaskInputError
 
-__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "execute_task", "main", "parser"]
+__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "check_input_names", "execute_task", "main", "parser"]
 
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
@@ -96,11 +97,13 @@ async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure |
     from flyte.types import TypeEngine
 
     interface = task.interface
+    try:
+        check_input_names(task, literal_map.literals)
+    except TaskInputError as exc:
+        # flytekit refuses an undeclared input too: run with a default instead, and a typo in
+        # an input's name would go unnoticed.
+        return Failure(exc, "InputsMismatch", user=True)
     names = [n for n in interface.inputs if n in literal_map.literals]
-    missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
-    if missing:
-        error = ValueError(f"task '{task.name}': the inputs file has no input {', '.join(missing)}")
-        return Failure(error, "InputsMissing", user=True)
     try:
         inputs = await TypeEngine.literal_map_to_python(
             literal_map, {n: interface.inputs[n] for n in names}
@@ -125,6 +128,26 @@ async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure |
     except _storage.StorageError as exc:
         return Failure(exc, "OutputsWriteError", user=False, recoverable=True)
     return None
+
+
+def check_input_names(task: TaskTemplate, names: Collection[str]) -> None:
+    """Raise :class:`TaskInputError` unless ``names`` are inputs of ``task`` and hold every
+    input it has no default for."""
+    interface = task.interface
+    unknown = [n for n in names if n not in interface.inputs]
+    if unknown:
+        raise TaskInputError(
+            f"task '{task.name}' has no input {', '.join(map(repr, unknown))}; its inputs are "
+            f"{', '.join(interface.inputs) or 'none'}"
+        )
+    missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
+    if missing:
+        from flyte.types._errors import describe_type
+
+        raise TaskInputError(
+            f"task '{task.name}' is missing the input {', '.join(map(repr, missing))} "
+            f"({', '.join(describe_type(interface.inputs[n]) for n in missing)})"
+        )
 
 
 def _load_task(args: argparse.Namespace) -> TaskTemplate:

@@ -33,19 +33,8 @@ def bind_inputs(task: TaskTemplate, inputs: Mapping[str, Any]) -> dict[str, Any]
     """``inputs`` checked against the task's interface; raises :class:`TaskInputError`."""
     if not isinstance(task, TaskTemplate):
         raise TaskInputError(f"flyte.run takes a task (see TaskEnvironment.task), got {task!r}")
+    _entrypoint.check_input_names(task, inputs)
     interface = task.interface
-    unknown = [n for n in inputs if n not in interface.inputs]
-    if unknown:
-        raise TaskInputError(
-            f"task '{task.name}' has no input {', '.join(map(repr, unknown))}; its inputs are "
-            f"{', '.join(interface.inputs) or 'none'}"
-        )
-    missing = [n for n in interface.inputs if n not in inputs and n not in interface.defaults]
-    if missing:
-        raise TaskInputError(
-            f"task '{task.name}' is missing the input {', '.join(map(repr, missing))} "
-            f"({', '.join(_type_name(interface.inputs[n]) for n in missing)})"
-        )
     return {n: inputs[n] if n in inputs else interface.defaults[n] for n in interface.inputs}
 
 
@@ -239,7 +228,3 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     if loop is None or loop.is_closed():
         loop = _loops.loop = asyncio.new_event_loop()
     return loop
-
-
-def _type_name(t: Any) -> str:
-    return getattr(t, "__qualname__", None) or repr(t)

@@ -19,6 +19,8 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import msgpack  # type: ignore[import-untyped]
+
 from flyte.errors import TypeTransformerFailedError
 from flyte.types._errors import describe_type, short_repr
 
@@ -251,8 +253,10 @@ def _build(t: Any, *, encode: bool) -> Convert:
         t = _NoneType
     if t in scalars:
         return scalars[t]
-    if t is Any or t is dict or t is list:
+    if t is Any:
         return _passthrough
+    if t is dict or t is list:
+        return _untyped(t, encode=encode)
     origin = get_origin(t)
     args = get_args(t)
     if origin is Annotated:
@@ -281,6 +285,49 @@ def _build(t: Any, *, encode: bool) -> Convert:
             converters = [convert(hints.get(name, Any)) for name in fields]
             return _fixed_tuple(converters, t, t, encode=encode)
     raise _unsupported(t)
+
+
+def _untyped(t: type, *, encode: bool) -> Convert:
+    """A bare ``dict`` or ``list``: a value of that class, holding msgpack's plain data only."""
+    accepted = (list, tuple) if encode and t is list else (t,)
+
+    def convert(v: Any) -> Any:
+        if not isinstance(v, accepted) or isinstance(v, _EXTENSIONS):
+            raise _bad(t, v)
+        _refuse_extensions(v)
+        return v
+
+    return convert
+
+
+#: What msgpack carries besides plain data; no Python type of a task maps to it.
+_EXTENSIONS = (msgpack.ExtType, msgpack.Timestamp)
+_PLAIN_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _refuse_extensions(value: Any) -> None:
+    """Raise :class:`CodecError` at the first msgpack extension inside a plain container."""
+    if isinstance(value, dict):
+        groups: tuple[Any, ...] = (value.keys(), value.values())
+    elif isinstance(value, (list, tuple)):
+        groups = (value,)
+    else:
+        return
+    for group in groups:
+        # The types of a group are collected in C: a dict of a hundred thousand floats costs
+        # milliseconds, and only the containers in it are walked in Python.
+        if set(map(type, group)) <= _PLAIN_SCALARS:
+            continue
+        for child in group:
+            if isinstance(child, _EXTENSIONS):
+                raise CodecError(
+                    f"expected plain msgpack data, got the msgpack extension {short_repr(child)}",
+                    ("[]",),
+                )
+            try:
+                _refuse_extensions(child)
+            except CodecError as exc:
+                raise exc.at("[]") from None
 
 
 def _runtime_class(t: Any) -> Any:
