@@ -27,6 +27,18 @@ def hello() -> None:
 def greet(name: str, times: int = 1) -> str:
     return name * times
 
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("this exception cannot be printed")
+
+@env.task
+def unprintable() -> None:
+    raise Unprintable("quota", 3)
+
+@env.task
+def refuse() -> None:
+    raise PermissionError("no access to the bucket")
+
 not_a_task = 42
 """
 
@@ -36,8 +48,10 @@ def code(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "code"
     folder.mkdir()
     (folder / "rt_tasks.py").write_text(textwrap.dedent(TASKS))
+    (folder / "rt_exits.py").write_text("import sys\nsys.exit('no config found')\n")
     yield folder
     sys.modules.pop("rt_tasks", None)
+    sys.modules.pop("rt_exits", None)
     if str(folder) in sys.path:
         sys.path.remove(str(folder))
 
@@ -96,10 +110,41 @@ def test_console_script_writes_the_document_and_exits_zero(code: Path, tmp_path:
     assert _error(out).code == "SYSTEM:InputsReadError"
 
 
-def test_an_unwritable_output_prefix_exits_nonzero(code: Path, tmp_path: Path) -> None:
+def test_an_unwritable_output_prefix_exits_nonzero_with_the_tasks_error_on_stderr(
+    code: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert _run(code, tmp_path / "in.pb", blocker / "out") == 1
+    inputs = tmp_path / "inputs.pb"
+    inputs.write_bytes(b"")
+    assert _run(code, inputs, blocker / "out", task="refuse") == 1
+    err = capsys.readouterr().err
+    assert f"could not write the error document to {blocker / 'out' / 'error.pb'}" in err
+    assert "NotADirectoryError" in err
+    assert (
+        "The error it holds (USER:PermissionError):\nPermissionError: no access to the bucket"
+        in err
+    )
+
+
+def test_an_exception_that_cannot_be_printed_is_still_the_users_error(
+    code: Path, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "inputs.pb"
+    inputs.write_bytes(b"")
+    assert _run(code, inputs, tmp_path / "out", task="unprintable") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "USER:Unprintable"
+    assert error.origin == execution_pb2.ExecutionError.USER
+    assert error.message.startswith("Unprintable('quota', 3) (its __str__ raised RuntimeError)")
+
+
+def test_sys_exit_while_the_module_imports_is_a_user_load_error(code: Path, tmp_path: Path) -> None:
+    assert _run(code, tmp_path / "in.pb", tmp_path / "out", module="rt_exits") == 0
+    error = _error(tmp_path / "out")
+    assert error.code == "USER:TaskLoadError"
+    assert error.origin == execution_pb2.ExecutionError.USER
+    assert error.message.startswith("SystemExit: no config found")
 
 
 def test_object_store_uris_go_through_fsspec(code: Path) -> None:

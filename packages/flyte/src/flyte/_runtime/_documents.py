@@ -35,7 +35,23 @@ class Failure:
         """The error and its traceback, as the backend shows them to the user."""
         exc = self.exception
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return f"{type(exc).__name__}: {exc}\n\n{trace}"
+        return f"{_headline(exc)}\n\n{trace}"
+
+
+def _headline(exc: BaseException) -> str:
+    """``Type: text`` of ``exc``; its repr when its own ``__str__`` raises.
+
+    The exception is the task's, whatever its ``__str__`` does: a failure to print it must not
+    turn into an error of the runtime's.
+    """
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception as error:
+        try:
+            shown = repr(exc)
+        except Exception:
+            shown = f"<{type(exc).__name__} object>"
+        return f"{shown} (its __str__ raised {type(error).__name__})"
 
 
 def error_document(failure: Failure) -> errors_pb2.ErrorDocument:

@@ -7,7 +7,8 @@
 Whatever fails (loading the code bundle or the task, reading or converting the inputs, the task
 itself, writing the outputs) is written to ``<output prefix>/error.pb`` and the process exits 0,
 as flyte-sdk's does: the backend reads the document, not the exit code. Only when even the
-error document cannot be written does the process print the traceback and exit 1.
+error document cannot be written does the process print the error it holds, and why it could not
+be written, to stderr (the pod's log) and exit 1.
 """
 
 from __future__ import annotations
@@ -56,14 +57,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the task that the arguments name; return the exit code (0 once a document is written)."""
     args = parser().parse_args(argv)
     try:
-        try:
-            asyncio.run(execute_task(None, args))
-        except BaseException as exc:  # SystemExit or KeyboardInterrupt from user code, too
-            _write_error(args.output_prefix, Failure(exc, type(exc).__name__, user=False))
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
+        failure = asyncio.run(_run(args, None))
+    except BaseException as exc:  # what escaped every stage: the runtime's own failure
+        failure = Failure(exc, type(exc).__name__, user=False)
+    if failure is None:
+        return 0
+    try:
+        _write_error(args.output_prefix, failure)
+    except Exception as exc:
+        print(
+            f"flyte-execute: could not write the error document to "
+            f"{_storage.join(args.output_prefix, ERROR_FILE)}: {type(exc).__name__}: {exc}\n"
+            f"The error it holds ({failure.code}):\n{failure.message}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -80,11 +87,16 @@ async def execute_task(task: TaskTemplate | None, args: argparse.Namespace) -> F
     return failure
 
 
+#: What the task's module and body may raise that is theirs to answer for: ``sys.exit()`` and a
+#: KeyboardInterrupt they raise, too; cancellation and the runtime's own signals are not.
+_RAISED_BY_USER_CODE = (Exception, SystemExit, KeyboardInterrupt)
+
+
 async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure | None:
     if task is None:
         try:
             task = _load_task(args)
-        except Exception as exc:
+        except _RAISED_BY_USER_CODE as exc:
             return Failure(exc, "TaskLoadError", user=True)
     try:
         literal_map = _read_inputs(args.inputs)
@@ -113,7 +125,7 @@ async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure |
     values = {**{n: interface.defaults[n] for n in interface.inputs if n not in names}, **inputs}
     try:
         result = await task.post(await task.execute(**await task.pre(**values)))
-    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+    except _RAISED_BY_USER_CODE as exc:
         return Failure(exc, type(exc).__name__, user=True, raised_by_task=True)
     try:
         outputs = interface.outputs_to_dict(result)
