@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -172,3 +174,79 @@ def test_an_input_the_task_does_not_declare_is_a_user_error_naming_it(
     assert error.code == "USER:InputsMismatch"
     assert error.origin == execution_pb2.ExecutionError.USER
     assert "task 'rt.greet' has no input 'time'; its inputs are name, times" in error.message
+
+
+SLEEPERS = """
+import asyncio, os, time
+from flyteidl.core.execution_pb2 import TaskExecution
+import flyte
+from flyte.connectors import (AsyncConnector, AsyncConnectorExecutorMixin, ConnectorRegistry,
+                              PollPolicy, Resource)
+from flyte.extend import TaskTemplate
+from flyte.models import NativeInterface
+
+env = flyte.TaskEnvironment(name="sleepers")
+
+@env.task
+def sleeps() -> None:
+    print("started", flush=True)
+    time.sleep(60)
+
+@env.task
+async def sleeps_async() -> None:
+    print("started", flush=True)
+    await asyncio.sleep(60)
+
+class Forever(AsyncConnector):
+    name = "Forever"
+    task_type_name = "forever_in_a_pod"
+
+    async def create(self, task_template, inputs=None, **kwargs):
+        return {}
+
+    async def get(self, resource_meta, **kwargs):
+        print("started", flush=True)
+        return Resource(phase=TaskExecution.RUNNING)
+
+    async def delete(self, resource_meta, **kwargs):
+        await asyncio.sleep(0.05)
+        with open(os.environ["DELETE_LOG"], "a") as log:
+            log.write("deleted\\n")
+
+class ForeverTask(AsyncConnectorExecutorMixin, TaskTemplate):
+    task_type = "forever_in_a_pod"
+    poll_policy = PollPolicy(first_interval=0.01, max_interval=0.05)
+
+ConnectorRegistry.register(Forever())
+polls = ForeverTask("polls", NativeInterface())
+"""
+
+
+@pytest.mark.parametrize("task", ["sleeps", "sleeps_async", "polls"])
+def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task: str) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "rt_sleepers.py").write_text(SLEEPERS)
+    (tmp_path / "inputs.pb").write_bytes(b"")
+    out = tmp_path / "out"
+    argv = ["--inputs", str(tmp_path / "inputs.pb"), "--output-prefix", str(out)]
+    argv += ["--dest", str(code), "--module", "rt_sleepers", "--task", task]
+    log = tmp_path / "deleted.log"
+    env = {**os.environ, "DELETE_LOG": str(log)}
+    command = [sys.executable, "-m", "flyte._runtime._entrypoint", *argv]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"started\n"
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0, stderr.decode()
+    error = _error(out)
+    assert error.code == "SYSTEM:Terminated"
+    assert error.kind == errors_pb2.ContainerError.RECOVERABLE
+    assert error.origin == execution_pb2.ExecutionError.SYSTEM
+    assert error.message.startswith("Terminated: flyte-execute received SIGTERM while the task ran")
+    if task == "polls":
+        assert log.read_text() == "deleted\n"

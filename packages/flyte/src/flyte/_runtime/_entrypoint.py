@@ -9,6 +9,10 @@ itself, writing the outputs) is written to ``<output prefix>/error.pb`` and the 
 as flyte-sdk's does: the backend reads the document, not the exit code. Only when even the
 error document cannot be written does the process print the error it holds, and why it could not
 be written, to stderr (the pod's log) and exit 1.
+
+SIGTERM (a preempted or deleted pod) unwinds the run like Ctrl-C would, so that what it started
+is cleaned up (a connector task deletes its job), and leaves a ``SYSTEM:Terminated`` document
+marked recoverable: the backend retries the task as a system failure, not the user's.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ import asyncio
 import functools
 import importlib
 import io
+import signal
 import sys
 import tarfile
-from collections.abc import Collection, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from flyteidl.core import literals_pb2
@@ -56,23 +63,62 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the task that the arguments name; return the exit code (0 once a document is written)."""
     args = parser().parse_args(argv)
-    try:
-        failure = asyncio.run(_run(args, None))
-    except BaseException as exc:  # what escaped every stage: the runtime's own failure
-        failure = Failure(exc, type(exc).__name__, user=False)
-    if failure is None:
+    with _sigterm_policy() as run_over:
+        try:
+            failure = asyncio.run(_run(args, None))
+        except Terminated as exc:
+            failure = Failure(exc, "Terminated", user=False, recoverable=True)
+        except BaseException as exc:  # what escaped every stage: the runtime's own failure
+            failure = Failure(exc, type(exc).__name__, user=False)
+        run_over()
+        if failure is None:
+            return 0
+        try:
+            _write_error(args.output_prefix, failure)
+        except Exception as exc:
+            print(
+                f"flyte-execute: could not write the error document to "
+                f"{_storage.join(args.output_prefix, ERROR_FILE)}: {type(exc).__name__}: {exc}\n"
+                f"The error it holds ({failure.code}):\n{failure.message}",
+                file=sys.stderr,
+            )
+            return 1
         return 0
-    try:
-        _write_error(args.output_prefix, failure)
-    except Exception as exc:
-        print(
-            f"flyte-execute: could not write the error document to "
-            f"{_storage.join(args.output_prefix, ERROR_FILE)}: {type(exc).__name__}: {exc}\n"
-            f"The error it holds ({failure.code}):\n{failure.message}",
-            file=sys.stderr,
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while the task ran; a BaseException, so that no ``except Exception``
+    of the task's keeps it from ending the run."""
+
+
+@contextmanager
+def _sigterm_policy() -> Iterator[Callable[[], None]]:
+    """flyte-execute's SIGTERM, in the main thread, until the block ends.
+
+    Until the block calls what it is given (the run is over), the first SIGTERM raises
+    :class:`Terminated` wherever the main thread is: in a sync task's body, or in the event
+    loop's wait, whence ``asyncio.run`` cancels the run's tasks. From that signal on, or once the
+    run is over, SIGTERM is ignored: it must not break off the cleanup or the document.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None  # only the main thread may set signal handlers
+        return
+
+    def ignore() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def terminate(signum: int, frame: object) -> None:
+        ignore()
+        raise Terminated(
+            "flyte-execute received SIGTERM while the task ran: the pod is being stopped "
+            "(preempted, deleted, or past its deadline)"
         )
-        return 1
-    return 0
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield ignore
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def execute_task(task: TaskTemplate | None, args: argparse.Namespace) -> Failure | None:

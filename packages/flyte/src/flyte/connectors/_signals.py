@@ -2,7 +2,8 @@
 
 A process stopped with SIGTERM would otherwise die at once and leave its jobs running on the
 external system. While at least one connector task runs in the main thread's event loop, SIGTERM
-cancels those tasks, unless the program set a SIGTERM handler of its own; the handler is removed
+cancels those tasks, unless the program set a SIGTERM handler of its own (``flyte-execute``
+does: it unwinds the whole run, which deletes the jobs the same way); the handler is removed
 when the last of them ends.
 
 Ctrl-C is left as Python raises it, a KeyboardInterrupt, so that it reads as one everywhere: the
