@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -250,3 +253,41 @@ def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task
     assert error.message.startswith("Terminated: flyte-execute received SIGTERM while the task ran")
     if task == "polls":
         assert log.read_text() == "deleted\n"
+
+
+def test_a_bundle_with_a_symlink_chain_is_a_user_load_error_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    # CVE-2025-4517's shape: links whose resolved path outgrows PATH_MAX fool tarfile's filter.
+    long_name, steps, members = "d" * 247, "abcdefghijklmnop", []
+    path = ""
+    for step in steps:
+        members += [(os.path.join(path, long_name), tarfile.DIRTYPE, "")]
+        members += [(os.path.join(path, step), tarfile.SYMTYPE, long_name)]
+        path = os.path.join(path, long_name)
+    link = os.path.join(*steps, "l" * 254)
+    members += [(link, tarfile.SYMTYPE, "../" * len(steps))]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    members += [("escape", tarfile.SYMTYPE, link + "/.." * (len(steps) + 1) + str(outside))]
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, kind, target in members:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tar.addfile(info)
+        payload = tarfile.TarInfo("escape/rt_evil.py")
+        payload.size = 5
+        tar.addfile(payload, io.BytesIO(b"x = 1"))
+    bundle = tmp_path / "fast1.tar.gz"
+    bundle.write_bytes(gzip.compress(raw.getvalue()))
+    dest, out = tmp_path / "dest", tmp_path / "out"
+    argv = ["--inputs", str(tmp_path / "in.pb"), "--output-prefix", str(out)]
+    argv += ["--code-bundle", str(bundle), "--dest", str(dest)]
+    assert main([*argv, "--module", "rt_evil", "--task", "t"]) == 0
+    assert list(outside.iterdir()) == []
+    error = _error(out)
+    assert error.code == "USER:TaskLoadError"
+    assert "CodeBundleError" in error.message
+    assert "'a' is a symbolic link" in error.message
+    assert not dest.exists() or list(dest.iterdir()) == []

@@ -21,10 +21,8 @@ import argparse
 import asyncio
 import functools
 import importlib
-import io
 import signal
 import sys
-import tarfile
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +33,7 @@ from google.protobuf import message, unknown_fields
 
 from flyte._runtime import _storage
 from flyte._runtime._documents import Failure, error_document
+from flyte._serialize._bundle import extract_code_bundle
 from flyte._tasks._template import TaskTemplate
 from flyte.errors import TaskInputError
 
@@ -223,13 +222,7 @@ def _load_task(args: argparse.Namespace) -> TaskTemplate:
 
 
 def _unpack(location: str, dest: str) -> None:
-    data = _storage.read_bytes(location)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        # The "data" filter refuses absolute paths, links out of dest and device files.
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(dest, filter="data")
-        else:  # pragma: no cover - Pythons before the tarfile filters
-            tar.extractall(dest)
+    extract_code_bundle(_storage.read_bytes(location), dest)
 
 
 def _read_inputs(uri: str) -> literals_pb2.LiteralMap:

@@ -1,8 +1,11 @@
-"""Code bundles: a reproducible ``.tar.gz`` of the user's source tree and its content hash.
+"""Code bundles: a reproducible ``.tar.gz`` of the user's source tree, its content hash, and unpacking.
 
 The same tree gives the same bytes on any machine: entries are sorted, owners, times and modes
 are normalized, and gzip records no time or file name. The version hashes paths, modes and
 contents (not the compressed bytes, which could differ between zlib releases).
+
+A bundle holds regular files (and, from other tools, folders) only; unpacking refuses a bundle
+that holds anything else, whole, before writing anything.
 """
 
 from __future__ import annotations
@@ -11,15 +14,30 @@ import gzip
 import hashlib
 import io
 import os
+import shutil
 import tarfile
+import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flyte._progress import status
 from flyte._serialize._gitignore import IgnoreRules
+from flyte.errors import FlyteError
 from flyte.models import CodeBundle
 
-__all__ = ["build_code_bundle", "source_files", "write_tgz"]
+__all__ = [
+    "CodeBundleError",
+    "build_code_bundle",
+    "extract_code_bundle",
+    "source_files",
+    "write_tgz",
+]
+
+
+class CodeBundleError(FlyteError, ValueError):
+    """A code bundle was refused: it holds a member that is not a plain file or folder inside dest."""
+
 
 #: Folders that are never source: version control, caches, build output.
 _SKIPPED_DIRS = frozenset(
@@ -124,3 +142,135 @@ def write_tgz(entries: Iterable[tuple[str, bytes, int]], target: Path) -> None:
         gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz,
     ):
         gz.write(raw.getvalue())
+
+
+#: What each refused member type is, in the refusal.
+_MEMBER_KINDS = {
+    tarfile.SYMTYPE: "a symbolic link",
+    tarfile.LNKTYPE: "a hard link",
+    tarfile.CHRTYPE: "a character device",
+    tarfile.BLKTYPE: "a block device",
+    tarfile.FIFOTYPE: "a FIFO",
+    tarfile.CONTTYPE: "a contiguous file",
+    tarfile.GNUTYPE_SPARSE: "a sparse file",
+}
+
+
+def extract_code_bundle(archive: bytes, dest: str | os.PathLike[str]) -> None:
+    """Unpack the ``.tar.gz`` code bundle ``archive`` into the folder ``dest``.
+
+    Every member is checked before anything is written: a member that is not a regular file or
+    a folder (links, devices, FIFOs, sparse files), an absolute name, a ``..`` part, or a path
+    that resolves outside ``dest`` (through a symbolic link already there) refuses the whole
+    bundle. Files are written with mode 0o644, or 0o755 if the member is executable, each
+    replacing what was at its path (a link there is replaced, never written through). Neither
+    ``extractall`` nor tarfile's extraction filters are used, so this holds on every Python.
+
+    Raises:
+        CodeBundleError: the bundle is not a ``.tar.gz``, or a member is refused (named, with why).
+    """
+    root = os.path.realpath(dest)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            plan = _plan(tar.getmembers(), root)
+            os.makedirs(root, exist_ok=True)
+            for target, member in plan:
+                if member.isdir():
+                    os.makedirs(target, mode=0o755, exist_ok=True)
+                else:
+                    _write_member(tar, member, target)
+    except (tarfile.TarError, EOFError, zlib.error) as exc:
+        raise CodeBundleError(f"the code bundle is not a .tar.gz: {exc}") from exc
+
+
+def _plan(members: list[tarfile.TarInfo], root: str) -> list[tuple[str, tarfile.TarInfo]]:
+    """Where each member goes under the real path ``root``; raises on the first refused member."""
+    kinds: dict[str, bool] = {}  # member path -> is a folder
+    folders = {"": root}  # member folder -> its real path, resolved once
+    plan = []
+    for member in members:
+        parts = [p for p in member.name.split("/") if p not in ("", ".")]
+        path = "/".join(parts)
+        reason = _refusal(member, parts)
+        if reason is None and kinds.get(path, member.isdir()) != member.isdir():
+            reason = "is both a file and a folder in the bundle"
+        if reason is None and path:
+            target, reason = _target(parts, member.isdir(), root, folders)
+            plan.append((target, member))
+        if reason is not None:
+            raise _refused(member.name, reason, root)
+        kinds[path] = member.isdir()
+    for path in kinds:
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            if kinds.get("/".join(parts[:end])) is False:
+                parent = "/".join(parts[:end])
+                raise _refused(path, f"is under {parent!r}, which the bundle holds as a file", root)
+    return plan
+
+
+def _refused(name: str, reason: str, root: str) -> CodeBundleError:
+    return CodeBundleError(
+        f"refused the code bundle: its member {name!r} {reason}; a code bundle holds only files "
+        f"and folders inside its destination, and nothing was unpacked into {root}"
+    )
+
+
+def _refusal(member: tarfile.TarInfo, parts: list[str]) -> str | None:
+    if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE):
+        return f"is {_MEMBER_KINDS.get(member.type, f'a member of type {member.type!r}')}"
+    if member.sparse is not None:
+        return "is a sparse file"
+    if "\0" in member.name:
+        return "has a NUL character in its name"
+    if member.name.startswith("/"):
+        return "has an absolute name"
+    if ".." in parts:
+        return "has a '..' part"
+    if not parts and not member.isdir():
+        return "names no file"
+    return None
+
+
+def _target(
+    parts: list[str], is_dir: bool, root: str, folders: dict[str, str]
+) -> tuple[str, str | None]:
+    """The real path of a member and why it is refused (None: it is not)."""
+    parent = "/".join(parts[:-1])
+    if parent not in folders:
+        folders[parent] = os.path.realpath(os.path.join(root, *parts[:-1]))
+    real_parent = folders[parent]
+    target = os.path.join(real_parent, parts[-1])
+    if is_dir:
+        target = os.path.realpath(target)
+    if not _inside(real_parent, root) or not _inside(target, root):
+        return target, f"resolves to {target}, outside {root}"
+    if os.path.lexists(real_parent) and not os.path.isdir(real_parent):
+        return target, f"is under {real_parent}, which is a file in the destination"
+    if is_dir and os.path.lexists(target) and not os.path.isdir(target):
+        return target, f"would replace the file {target} with a folder"
+    if not is_dir and os.path.isdir(target) and not os.path.islink(target):
+        return target, f"would replace the folder {target} with a file"
+    return target, None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: str) -> None:
+    # A new file renamed over the target replaces a link there instead of writing through it:
+    # a hard or symbolic link already in dest may lead to a file outside it.
+    folder = os.path.dirname(target)
+    os.makedirs(folder, mode=0o755, exist_ok=True)
+    source = tar.extractfile(member)
+    assert source is not None  # a regular file always has content
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".bundle-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out)
+            os.fchmod(out.fileno(), 0o755 if member.mode & 0o111 else 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
