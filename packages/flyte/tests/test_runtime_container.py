@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +117,27 @@ def test_serialize_of_a_file_without_tasks_fails(
     finally:
         sys.modules.pop("empty_flows", None)
     assert "defines no tasks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output", ["flyte-package.tgz", "out"])
+def test_serializing_twice_into_the_tree_gives_the_same_version(
+    output: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "src"
+    (src / "shop").mkdir(parents=True)
+    (src / "shop" / "flows.py").write_text(textwrap.dedent(FLOWS))
+    argv = ["serialize", str(src / "shop" / "flows.py"), "--root-dir", str(src)]
+    argv += ["-o", str(src / output)]
+    printed = []
+    for _ in range(2):
+        assert main(argv) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]
+    assert "version " in printed[0]
+    if output.endswith(".tgz"):
+        with tarfile.open(src / output) as package:
+            (bundle,) = (m for m in package.getmembers() if m.name.startswith("fast"))
+            data = package.extractfile(bundle)
+            assert data is not None
+            with tarfile.open(fileobj=data, mode="r:gz") as code:
+                assert code.getnames() == ["shop/flows.py"]

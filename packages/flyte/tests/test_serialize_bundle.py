@@ -7,11 +7,16 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import stat
+import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flyte._serialize import build_code_bundle
 from flyte._serialize._bundle import CodeBundleError, extract_code_bundle, source_files
@@ -280,3 +285,226 @@ def test_bytes_that_are_not_a_tar_gz_are_a_code_bundle_error(tmp_path: Path) -> 
     with pytest.raises(CodeBundleError, match=r"not a \.tar\.gz"):
         extract_code_bundle(b"not a bundle", tmp_path / "dest")
     assert not (tmp_path / "dest").exists()
+
+
+# What the bundle takes: what git takes, from the repository's top down; links never lead out.
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    # No system or user configuration: no core.excludesFile of the machine's user.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, HOME=str(cwd))
+    env.update(XDG_CONFIG_HOME=str(cwd / ".no-xdg"))
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=True)
+    return done.stdout
+
+
+def _repository(root: Path, files: dict[str, str | bytes], exclude: bytes = b"") -> Path:
+    root.mkdir(parents=True)
+    _git(root, "init", "-q", ".")
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "exclude").write_bytes(exclude)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
+def _git_takes(folder: Path) -> list[str]:
+    """What git lists as untracked and not ignored under ``folder``, relative to it."""
+    out = _git(folder, "ls-files", "--others", "--exclude-standard", "-z")
+    return sorted(os.fsdecode(p) for p in out.split(b"\0") if p)
+
+
+TRICKY_TOP_GITIGNORE = b"""# a comment, and a pattern that looks like one
+\\#hash.txt
+\\!bang.txt
+trailing.txt   \n\
+escaped\\ \n\
+both\\ \\ \n\
+tab.txt\t
+*.env
+!keep.env
+/anchored.txt
+docs/**/*.tmp
+**/cache/
+build/
+!build/keep.txt
+a?c.txt
+[!x]yz.txt
+[[:digit:]]n.txt
+[a-c]r.txt
+data/*
+!data/sub/
+logs/**
+!logs/keep.log
+\\[lit\\].txt
+id_rsa
+unclosed[ab
+foo**/bar.txt
+crlf.txt\r
+"""
+
+TRICKY_FILES: dict[str, str | bytes] = {
+    ".gitignore": TRICKY_TOP_GITIGNORE,
+    "app/.gitignore": "*.log\n!important.log\n/local.txt\nsub/\n\\ lead.txt\n!prod.env\n",
+    **dict.fromkeys(
+        [
+            "#hash.txt", "!bang.txt", "bang.txt", "trailing.txt", "trailing.txt ", "escaped ",
+            "escaped", "both  ", "both ", "tab.txt\t", "tab.txt", "prod.env", "anchored.txt",
+            "docs/a.tmp", "docs/x/y/b.tmp", "docs/keep.txt", "lib/cache", "build/keep.txt",
+            "abc.txt", "ac.txt", "ayz.txt", "xyz.txt", "1n.txt", "an.txt", "br.txt", "dr.txt",
+            "data/x.csv", "data/sub/y.csv", "logs/a.log", "logs/keep.log", "logs/deep/keep.log",
+            "[lit].txt", "l.txt", "unclosed[ab", "unclosedb", "fooX/deep/bar.txt", "crlf.txt",
+            "app/tasks.py", "app/.env", "app/keep.env", "app/prod.env", "app/id_rsa",
+            "app/anchored.txt", "app/docs/c.tmp", "app/cache/x.py", "app/x.log",
+            "app/important.log", "app/local.txt", "app/deeper/local.txt", "app/sub/z.py",
+            "app/deeper/sub/w.py", "app/ lead.txt", "app/secret.txt", "app/foo/bar.txt",
+        ],
+        "",
+    ),
+}  # fmt: skip
+
+
+@needs_git
+@pytest.mark.parametrize("folder", ["", "app"])
+def test_the_bundle_takes_exactly_what_git_takes(folder: str, tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", TRICKY_FILES, exclude=b"secret.txt\n")
+    taken = source_files(repo / folder)
+    assert taken == _git_takes(repo / folder)
+    prefix = f"{folder}/" if folder else ""
+    for secret in ("app/.env", "app/id_rsa", "app/secret.txt", "escaped ", "build/keep.txt"):
+        if secret.startswith(prefix):
+            assert secret[len(prefix) :] not in taken
+
+
+@needs_git
+def test_named_character_classes_match_the_bytes_git_matches(tmp_path: Path) -> None:
+    names = [b"x" + bytes([b]) for b in range(1, 256) if b != ord("/")]
+    files: dict[str, str | bytes] = {}
+    for name in ("alnum", "alpha", "blank", "cntrl", "digit", "graph", "lower", "print"):
+        files[f"{name}/.gitignore"] = f"x[[:{name}:]]\n"
+    for name in ("punct", "space", "upper", "xdigit"):
+        files[f"{name}/.gitignore"] = f"x[![:{name}:]]\n"
+    for folder in list(files):
+        files.update({os.fsdecode(folder.encode()[:-10] + n): b"" for n in names})
+    repo = _repository(tmp_path / "repo", files)
+    assert source_files(repo) == _git_takes(repo)
+
+
+_PATTERN_PIECES = st.sampled_from(
+    [
+        *("a", "b", ".", "*", "**", "?", "/", "!", "#", " ", "\\", "\\ ", "[", "]", "-", "^", ":"),
+        *("[a-b]", "[!a]", "[^b]", "[]a]", "[[:alpha:]]", "[[:space:]]", "[[:bad:]]", "\t", "\r"),
+        *("é", "?é", "[!é]", "[a-é]"),  # git matches bytes: "?" is one byte of "é"
+    ]
+)
+_PATTERNS = st.lists(_PATTERN_PIECES, max_size=6).map("".join)
+_NAMES = st.text(alphabet="ab. !#[]\\*é\t\n", min_size=1, max_size=3).filter(
+    lambda n: n not in (".", "..")
+)
+_PATHS = st.lists(_NAMES, min_size=1, max_size=3).map("/".join)
+
+
+@needs_git
+@settings(max_examples=80, deadline=None)
+@given(paths=st.lists(_PATHS, min_size=1, max_size=10), data=st.data())
+def test_the_bundle_takes_what_git_takes_for_any_patterns_and_paths(
+    paths: list[str], data: st.DataObject
+) -> None:
+    files = {p for p in paths if not any(q.startswith(p + "/") for q in paths)}
+    folders = sorted({str(Path(p).parent) for p in files} - {"."})
+    ignore_files = {".gitignore": data.draw(st.lists(_PATTERNS, max_size=6), "top")}
+    if folders:
+        folder = data.draw(st.sampled_from(folders), "folder with a .gitignore")
+        ignore_files[f"{folder}/.gitignore"] = data.draw(st.lists(_PATTERNS, max_size=6), "its")
+    exclude = data.draw(st.lists(_PATTERNS, max_size=3), "info/exclude")
+    root = data.draw(st.sampled_from(["", *folders]), "bundle root")
+    with tempfile.TemporaryDirectory() as scratch:
+        contents: dict[str, str | bytes] = dict.fromkeys(files, "")
+        contents.update({k: "\n".join(v) for k, v in ignore_files.items()})
+        repo = _repository(Path(scratch) / "repo", contents, "\n".join(exclude).encode())
+        expected = _git_takes(repo / root)
+        try:
+            taken = source_files(repo / root)
+        except CodeBundleError:  # the bundle's root is ignored: git takes nothing in it
+            taken = []
+        assert taken == expected
+
+
+def test_a_gitignore_above_the_bundle_root_keeps_secrets_out(tmp_path: Path) -> None:
+    repo = _tree(
+        tmp_path / "repo",
+        {
+            ".git/HEAD": "",
+            ".gitignore": ".env\nid_rsa\n",
+            "app/tasks.py": "",
+            "app/.env": "TOKEN=1\n",
+            "app/id_rsa": "-----BEGIN-----\n",
+        },
+    )
+    assert source_files(repo / "app") == ["tasks.py"]
+
+
+def test_a_bundle_root_that_git_ignores_is_refused(tmp_path: Path) -> None:
+    repo = _tree(tmp_path / "repo", {".git/HEAD": "", ".gitignore": "# build\nscratch/\n"})
+    _tree(repo / "scratch", {"tasks.py": ""})
+    with pytest.raises(CodeBundleError, match=r"\.gitignore:2: 'scratch/'"):
+        source_files(repo / "scratch")
+
+
+def test_a_symlink_is_bundled_only_as_a_file_the_bundle_takes(tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("outside secret\n")
+    root = _tree(
+        tmp_path / "app",
+        {"tasks.py": "", "real.txt": "real\n", ".env": "TOKEN=1\n", ".gitignore": ".env\n"},
+    )
+    (root / "sub").mkdir()
+    (root / "inside.txt").symlink_to("real.txt")
+    (root / "to_env").symlink_to(".env")
+    (root / "to_outside").symlink_to("../outside.txt")
+    (root / "to_absolute").symlink_to(tmp_path / "outside.txt")
+    (root / "to_folder").symlink_to("sub", target_is_directory=True)
+    (root / "dangling").symlink_to("nowhere")
+    assert source_files(root) == [".gitignore", "inside.txt", "real.txt", "tasks.py"]
+    path, _ = build_code_bundle(root, tmp_path / "out")
+    with tarfile.open(path, "r:gz") as tar:
+        member = tar.extractfile("inside.txt")
+        assert member is not None
+        assert member.read() == b"real\n"
+
+
+def test_a_gitignore_that_is_a_symlink_is_not_read_as_git_does_not(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "app", {"rules": "*.py\n", "sub/tasks.py": ""})
+    (root / "sub" / ".gitignore").symlink_to("../rules")
+    assert "sub/tasks.py" in source_files(root)
+
+
+@needs_git
+def test_a_linked_worktree_reads_the_main_repositorys_info_exclude(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", {}, exclude=b"secret.txt\n")
+    _git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    _git(repo, "worktree", "add", "-q", str(tmp_path / "wt"))
+    _tree(tmp_path / "wt", {"tasks.py": "", "secret.txt": "TOKEN=1\n"})
+    assert source_files(tmp_path / "wt") == _git_takes(tmp_path / "wt") == ["tasks.py"]
+
+
+def test_writing_the_bundle_into_the_bundled_folder_itself_is_refused(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "src", {"tasks.py": ""})
+    with pytest.raises(CodeBundleError, match="is the folder being bundled"):
+        build_code_bundle(root, root)
+    assert sorted(p.name for p in root.iterdir()) == ["tasks.py"]

@@ -10,6 +10,7 @@ that holds anything else, whole, before writing anything.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -18,11 +19,11 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from flyte._progress import status
-from flyte._serialize._gitignore import IgnoreRules
+from flyte._serialize._gitignore import IgnoreRules, repository_of
 from flyte.errors import FlyteError
 from flyte.models import CodeBundle
 
@@ -36,76 +37,145 @@ __all__ = [
 
 
 class CodeBundleError(FlyteError, ValueError):
-    """A code bundle was refused: it holds a member that is not a plain file or folder inside dest."""
+    """A code bundle cannot be built (its folder is ignored, or would hold the output) or was refused.
+
+    A bundle is refused when unpacked if it holds a member that is not a regular file or folder
+    inside the destination; the message names the member and why.
+    """
 
 
-#: Folders that are never source: version control, caches, build output.
+#: Folders that are never source: version control, caches, build output (``.git``, file or
+#: folder, is never taken, as git never lists it).
 _SKIPPED_DIRS = frozenset(
     {
-        ".git",
-        ".hg",
-        ".svn",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-        ".nox",
-        ".tox",
-        ".venv",
-        "venv",
-        "node_modules",
-        ".ipynb_checkpoints",
+        b".hg",
+        b".svn",
+        b"__pycache__",
+        b".mypy_cache",
+        b".pytest_cache",
+        b".ruff_cache",
+        b".hypothesis",
+        b".nox",
+        b".tox",
+        b".venv",
+        b"venv",
+        b"node_modules",
+        b".ipynb_checkpoints",
     }
 )
-_SKIPPED_SUFFIXES = (".pyc", ".pyo")
+_SKIPPED_SUFFIXES = (b".pyc", b".pyo")
 
 
-def source_files(root: Path, exclude: Path | None = None) -> list[str]:
+def source_files(root: Path, leave_out: Iterable[Path] = ()) -> list[str]:
     """The files of the tree under ``root`` that belong in a bundle, as sorted posix paths.
 
-    Leaves out version control folders, caches, virtual environments (any folder holding a
-    ``pyvenv.cfg``), compiled Python, what the tree's ``.gitignore`` files exclude, and the
-    folder ``exclude`` (where the bundle is written).
+    Leaves out what git ignores, exactly as git does: the patterns of every ``.gitignore`` from
+    the repository's top (the nearest folder above ``root`` holding ``.git``) down, and of
+    ``.git/info/exclude`` (not the user's own ``core.excludesFile``, which would make the bundle
+    depend on who builds it). Also left out: version control folders, caches, virtual
+    environments (any folder holding a ``pyvenv.cfg``), compiled Python, and the files or folders
+    ``leave_out`` (where the bundle and the package are written). A symbolic link is never
+    followed out of the tree: it is taken, as the content of the file it points to, only if that
+    file is taken too.
+
+    Raises:
+        CodeBundleError: git ignores ``root`` itself, so a bundle of it would be empty; or a path
+            to leave out is ``root`` itself.
     """
-    rules = IgnoreRules().with_file(root / ".gitignore", "")
-    return sorted(_walk(root, "", rules, exclude.resolve() if exclude else None))
+    root = root.resolve()
+    rules, in_repository = _rules_above(root)
+    left_out = set()
+    for other in leave_out:
+        if other.resolve() == root:
+            raise CodeBundleError(
+                f"{other} is the folder being bundled: what is written there would be bundled "
+                f"by the next run; write into a folder inside it, or elsewhere"
+            )
+        with contextlib.suppress(ValueError):  # not inside the tree: nothing to leave out
+            left_out.add(os.fsencode(other.resolve().relative_to(root).as_posix()))
+    top = os.fsencode(root)
+    files: set[bytes] = set()
+    links: list[bytes] = []
+    _walk(top, b"", in_repository, rules, left_out, files, links)
+    for link in links:
+        if os.path.relpath(os.path.realpath(os.path.join(top, link)), top) in files:
+            files.add(link)
+    return sorted(os.fsdecode(path) for path in files)
 
 
-def _walk(folder: Path, relative: str, rules: IgnoreRules, exclude: Path | None) -> Iterator[str]:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            path = f"{relative}/{entry.name}" if relative else entry.name
-            is_dir = entry.is_dir(follow_symlinks=False)
-            if rules.ignores(path, is_dir):
-                continue
-            if is_dir:
-                child = Path(entry.path)
-                if (
-                    entry.name in _SKIPPED_DIRS
-                    or (child / "pyvenv.cfg").exists()
-                    or child.resolve() == exclude
-                ):
-                    continue
-                yield from _walk(child, path, rules.with_file(child / ".gitignore", path), exclude)
-            elif entry.is_file() and not entry.name.endswith(_SKIPPED_SUFFIXES):
-                yield path
+def _rules_above(root: Path) -> tuple[IgnoreRules, bytes]:
+    """The ignore rules in force in ``root``, and its posix path from the repository's top."""
+    top, info_exclude = repository_of(root)
+    rules = IgnoreRules()
+    if info_exclude is not None:
+        rules = rules.with_file(info_exclude, b"", follow_symlinks=True)
+    folder, relative = top, b""
+    for part in root.relative_to(top).parts:
+        rules = rules.with_file(folder / ".gitignore", relative)
+        folder, relative = folder / part, (relative + b"/" if relative else b"") + os.fsencode(part)
+        rule = rules.rule_for(relative, is_dir=True)
+        if rule is not None and not rule.negated:
+            raise CodeBundleError(
+                f"git ignores {folder} ({rule.source}: {rule.pattern!r}), so a code bundle of it "
+                f"would be empty; bundle a folder that git does not ignore (--root-dir)"
+            )
+    return rules, relative
+
+
+def _walk(
+    folder: bytes,
+    relative: bytes,
+    in_repository: bytes,
+    rules: IgnoreRules,
+    left_out: set[bytes],
+    files: set[bytes],
+    links: list[bytes],
+) -> None:
+    """Add the files under ``folder`` that no rule leaves out to ``files``, its links to ``links``.
+
+    ``relative`` is the folder's path in the bundle, ``in_repository`` from the repository's top.
+    """
+    with os.scandir(folder) as scan:
+        entries = list(scan)
+    if any(entry.name == b".gitignore" for entry in entries):
+        rules = rules.with_file(os.path.join(folder, b".gitignore"), in_repository)
+    for entry in entries:
+        path = relative + b"/" + entry.name if relative else entry.name
+        path_in_repository = in_repository + b"/" + entry.name if in_repository else entry.name
+        if entry.name == b".git" or path in left_out:
+            continue
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if is_dir and (entry.name in _SKIPPED_DIRS or os.path.exists(entry.path + b"/pyvenv.cfg")):
+            continue
+        if rules.ignores(path_in_repository, is_dir):
+            continue
+        if is_dir:
+            _walk(entry.path, path, path_in_repository, rules, left_out, files, links)
+        elif entry.is_symlink():
+            links.append(path)
+        elif entry.is_file(follow_symlinks=False) and not entry.name.endswith(_SKIPPED_SUFFIXES):
+            files.add(path)
 
 
 def build_code_bundle(
-    root_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], destination: str = "."
+    root_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    destination: str = ".",
+    *,
+    leave_out: Iterable[str | os.PathLike[str]] = (),
 ) -> tuple[Path, CodeBundle]:
     """Write ``fast<version>.tar.gz`` of the tree under ``root_dir`` into ``out_dir``.
 
-    Returns the file and its :class:`CodeBundle` (location: the file; ``computed_version``: the
-    content hash).
+    The bundle holds the :func:`source_files` of the tree, less ``out_dir`` and the files or
+    folders ``leave_out``. Returns the file and its :class:`CodeBundle` (location: the file;
+    ``computed_version``: the content hash).
     """
     root = Path(root_dir).resolve()
     digest = hashlib.sha256()
     entries = []
     live = status.enabled()
     size = 0
-    for name in source_files(root, Path(out_dir)):
+    for name in source_files(root, [Path(out_dir), *map(Path, leave_out)]):
         path = root / name
         data = path.read_bytes()
         mode = 0o755 if os.access(path, os.X_OK) else 0o644

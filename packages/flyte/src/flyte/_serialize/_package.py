@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import os
 import tempfile
@@ -54,35 +56,31 @@ def serialize(
     else:
         tasks = [target] if isinstance(target, TaskTemplate) else list(target)
     root = root or Path.cwd()
-    if output_dir is not None and str(output_dir).endswith((".tgz", ".tar.gz")):
-        with tempfile.TemporaryDirectory() as folder:
-            specs = serialize(
-                tasks,
-                project=project,
-                domain=domain,
-                version=version,
-                org=org,
-                output_dir=folder,
-                root_dir=root,
-                image=image,
-            )
-            files = sorted(Path(folder).iterdir())
-            write_tgz([(p.name, p.read_bytes(), 0o644) for p in files], Path(output_dir))
-        return specs
-    bundle: CodeBundle | None = None
-    if output_dir is not None:
-        _, built = build_code_bundle(root, output_dir)
-        bundle = CodeBundle(REMOTE_PACKAGE_PATH, DEST_DIR, built.computed_version)
-        version = version or built.computed_version
     sctx = SerializationContext(
-        project=project,
-        domain=domain,
-        version=version,
-        org=org,
-        code_bundle=bundle,
-        root_dir=str(root),
-        image=image,
+        project=project, domain=domain, version=version, org=org, root_dir=str(root), image=image
     )
+    if output_dir is None:
+        return _serialize_tasks(tasks, sctx)
+    out = Path(output_dir)
+    archive = out.name.endswith((".tgz", ".tar.gz"))
+    with tempfile.TemporaryDirectory() if archive else contextlib.nullcontext(str(out)) as folder:
+        # The output is left out of the bundle: inside the tree, the last run's would be bundled.
+        _, built = build_code_bundle(root, folder, leave_out=[out])
+        bundle = CodeBundle(REMOTE_PACKAGE_PATH, DEST_DIR, built.computed_version)
+        sctx = dataclasses.replace(
+            sctx, version=version or built.computed_version, code_bundle=bundle
+        )
+        specs = _serialize_tasks(tasks, sctx)
+        _write_specs(specs, Path(folder))
+        if archive:
+            files = sorted(Path(folder).iterdir())
+            write_tgz([(p.name, p.read_bytes(), 0o644) for p in files], out)
+    return specs
+
+
+def _serialize_tasks(
+    tasks: list[TaskTemplate], sctx: SerializationContext
+) -> list[task_pb2.TaskSpec]:
     specs = []
     live = status.enabled()
     for task in tasks:
@@ -90,8 +88,6 @@ def serialize(
         if live:
             status.show(f"serializing tasks: {len(specs)} of {len(tasks)} ({task.name})")
     status.clear()
-    if output_dir is not None:
-        _write_specs(specs, Path(output_dir))
     return specs
 
 
