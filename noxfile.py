@@ -8,6 +8,7 @@ that is not installed is left out of the map, so a machine with fewer interprete
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import nox
+import nox.virtualenv
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
@@ -74,8 +76,8 @@ def _pyenv_root() -> Path | None:
     return default if default.is_dir() else None
 
 
-def _find_pythons() -> list[str]:
-    """The supported Pythons installed here; puts each one's real directory first on PATH.
+def _find_pythons() -> dict[str, str]:
+    """Each supported Python installed here, by version; puts their real directories first on PATH.
 
     pyenv's shims fail for a version that PYENV_VERSION does not list, so pyenv's own version
     directories are searched first; anything else on PATH is run once to prove it works.
@@ -102,10 +104,11 @@ def _find_pythons() -> list[str]:
                 break
     dirs = [str(Path(exe).parent) for exe in found.values()]
     os.environ["PATH"] = os.pathsep.join([*dirs, os.environ.get("PATH", "")])
-    return list(found)
+    return found
 
 
-PYTHONS = _find_pythons()
+INTERPRETERS = _find_pythons()
+PYTHONS = list(INTERPRETERS)
 # Sessions that need one interpreter take the newest installed one.
 DEFAULT_PYTHON = PYTHONS[-1] if PYTHONS else None
 
@@ -262,7 +265,15 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks and print their tables (never part of the test suite)."""
+    """Run the benchmarks and print their tables (never part of the test suite).
+
+    The scripts get the Pythons found here and the uv nox drives, to make each baseline SDK's
+    venv on a Python that SDK supports (benchmarks/_baselines.py).
+    """
     install_project_wheels(session, *PACKAGES)
+    uv = shutil.which(nox.virtualenv.UV)
+    if uv is None:
+        session.error(f"the benchmarks need uv; nox found none ({nox.virtualenv.UV!r})")
+    env = {"FLYTE_BENCH_PYTHONS": json.dumps(INTERPRETERS), "FLYTE_BENCH_UV": uv}
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+        session.run("python", str(script), *session.posargs, env=env)

@@ -10,6 +10,9 @@
    ``pyflyte serve connector`` serving an equivalent connector in its bench-only venv.
    Target: at least twice flytekit's throughput, with a lower p99.
 
+Each baseline runs on this Python where it supports it, else on the newest Python it does
+(flytekit 1.16 stops at 3.12), and its rows name that Python; without one, its rows are skipped.
+
     python benchmarks/bench_connectors.py [--jobs 1000] [--seconds 3]
 """
 
@@ -18,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import statistics
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from _baselines import baseline_python, run_in
+from _baselines import FLYTE_SDK, FLYTEKIT, THIS_PYTHON, run_in
 from _table import print_table
 from flyteidl.admin import agent_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
@@ -42,10 +44,6 @@ API_LATENCY = 0.01
 CLIENTS = 32
 MAX_REQUESTS = 200_000
 
-FLYTEKIT = ("flytekit", ["flytekit==1.16.31"])
-FLYTE_SDK = ("flyte-sdk", ["flyte==2.12.1"])
-# The connector servers need each SDK's "connector" extra; added to the shared venvs in place.
-EXTRAS = {"flytekit": "flytekit[connector]==1.16.31", "flyte-sdk": "flyte[connector]==2.12.1"}
 
 # --- 1. the local executor --------------------------------------------------------------------
 
@@ -147,28 +145,31 @@ def _executor_core(jobs: int) -> float:
 
 def bench_executor(jobs: int) -> None:
     """Print the local executor table."""
-    python = _baseline(*FLYTE_SDK)
-    args = [str(JOB_SECONDS), str(API_LATENCY)]
-    sdk_one = float(run_in(python, FLYTE_SDK_FANOUT, *args, "1").split()[-1])
-    sdk_many = float(run_in(python, FLYTE_SDK_FANOUT, *args, str(jobs)).split()[-1])
     core_one = _executor_core(1)
     core_many = _executor_core(jobs)
     per_job = (core_many - core_one) / jobs * 1000
     verdict = "met" if core_many < 2 * JOB_SECONDS else "MISSED"
     rows = [
-        ("flyte-sdk 2.12.1: 1 job", sdk_one * 1000, f"job runs {JOB_SECONDS:.1f} s"),
-        (f"flyte-sdk 2.12.1: {jobs} jobs", sdk_many * 1000, ""),
-        ("flyte-core: 1 job", core_one * 1000, ""),
+        ("flyte-core: 1 job", core_one * 1000, f"job runs {JOB_SECONDS:.1f} s"),
         (
             f"flyte-core: {jobs} jobs",
             core_many * 1000,
             f"{per_job:.2f} ms overhead/job; target < {2 * JOB_SECONDS:.1f} s: {verdict}",
         ),
     ]
+    sdk = FLYTE_SDK.environment()
+    if sdk is not None:
+        args = [str(JOB_SECONDS), str(API_LATENCY)]
+        sdk_one = float(run_in(sdk.python, FLYTE_SDK_FANOUT, *args, "1").split()[-1])
+        sdk_many = float(run_in(sdk.python, FLYTE_SDK_FANOUT, *args, str(jobs)).split()[-1])
+        rows[:0] = [
+            (f"{sdk.label}: 1 job", sdk_one * 1000, ""),
+            (f"{sdk.label}: {jobs} jobs", sdk_many * 1000, ""),
+        ]
     print_table(
-        f"Local executor: {jobs} concurrent connector tasks in one event loop",
+        f"Local executor on Python {THIS_PYTHON}: {jobs} concurrent connector tasks in one event loop",
         rows,
-        f"flyte-sdk 2.12.1: {jobs} jobs",
+        rows[1][0],
     )
 
 
@@ -331,65 +332,49 @@ def _measure(
 
 def bench_service(seconds: float) -> None:
     """Print the connector service table."""
-    flytekit = _baseline(*FLYTEKIT)
+    kit = FLYTEKIT.environment()
     with tempfile.TemporaryDirectory(prefix="bench-connectors-") as folder:
         Path(folder, "bench_core_connector.py").write_text(CORE_CONNECTOR)
         Path(folder, "bench_flytekit_connector.py").write_text(FLYTEKIT_CONNECTOR)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env["PYTHONPATH"] = folder
         env["FLYTE_PLUGIN_AUTOLOAD"] = "0"
-        port = _free_port()
-        pyflyte = str(Path(flytekit).parent / "pyflyte")
-        kit_rps, kit_p99, kit_cpu = _measure(
-            [
-                pyflyte,
-                "serve",
-                "connector",
-                "--port",
-                str(port),
-                "--modules",
-                "bench_flytekit_connector",
-            ],
-            env,
-            port,
-            seconds,
-        )
+        if kit is not None:
+            port = _free_port()
+            pyflyte = str(Path(kit.python).parent / "pyflyte")
+            serve_kit = [pyflyte, "serve", "connector", "--port", str(port)]
+            kit_result = _measure(
+                [*serve_kit, "--modules", "bench_flytekit_connector"], env, port, seconds
+            )
         port = _free_port()
         serve = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--port", str(port)]
         core_rps, core_p99, core_cpu = _measure(
-            [*serve, "--modules", "bench_core_connector"],
-            env,
-            port,
-            seconds,
+            [*serve, "--modules", "bench_core_connector"], env, port, seconds
         )
-    verdict = "met" if core_rps >= 2 * kit_rps and core_p99 < kit_p99 else "MISSED"
-    rows = [
-        ("flytekit 1.16.31: p99", kit_p99, f"{kit_rps:,.0f} GetTask/s"),
-        (
-            "flyte-core: p99",
-            core_p99,
-            f"{core_rps:,.0f} GetTask/s ({core_rps / kit_rps:.2f}x); target: {verdict}",
-        ),
-    ]
+    core = "flyte-core: p99"
+    rows = [(core, core_p99, f"{core_rps:,.0f} GetTask/s")]
+    cpu_rows = [("flyte-core: server CPU/call", core_cpu / 1000, "")]
+    if kit is not None:
+        kit_rps, kit_p99, kit_cpu = kit_result
+        verdict = "met" if core_rps >= 2 * kit_rps and core_p99 < kit_p99 else "MISSED"
+        rows = [
+            (f"{kit.label}: p99", kit_p99, f"{kit_rps:,.0f} GetTask/s"),
+            (
+                core,
+                core_p99,
+                f"{core_rps:,.0f} GetTask/s ({core_rps / kit_rps:.2f}x); target: {verdict}",
+            ),
+        ]
+        cpu_rows.insert(0, (f"{kit.label}: server CPU/call", kit_cpu / 1000, ""))
     title = (
-        f"Connector service: GetTask over loopback, {CLIENTS} concurrent clients, {seconds:.0f} s"
+        f"Connector service on Python {THIS_PYTHON}: GetTask over loopback,"
+        f" {CLIENTS} concurrent clients, {seconds:.0f} s"
     )
-    print_table(title, rows, "flytekit 1.16.31: p99")
-    if kit_cpu and core_cpu:
+    print_table(title, rows, rows[0][0])
+    if all(cpu for _, cpu, _ in cpu_rows):
         # Client and server share the machine's cores: the server's own CPU per call shows
         # what each server costs when the load generator, not the server, is the limit.
-        cpu_rows = [
-            ("flytekit 1.16.31: server CPU/call", kit_cpu / 1000, ""),
-            ("flyte-core: server CPU/call", core_cpu / 1000, ""),
-        ]
         print_table("Connector service: server CPU per GetTask", cpu_rows, cpu_rows[0][0])
-
-
-def _baseline(name: str, requirements: list[str]) -> str:
-    python = baseline_python(name, requirements)
-    uv = shutil.which("uv") or "uv"
-    subprocess.run([uv, "pip", "install", "--quiet", "--python", python, EXTRAS[name]], check=True)
-    return python
 
 
 def main() -> None:

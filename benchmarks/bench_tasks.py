@@ -2,8 +2,10 @@
 
     python benchmarks/bench_tasks.py [--tasks 1000] [--runs 300]
 
-flytekit runs in its bench-only venv (benchmarks/_baselines.py); each figure is the best of
-several repeats, so that a noisy neighbour on a shared machine inflates none of them.
+flytekit runs in its bench-only venv (benchmarks/_baselines.py), on the newest Python it supports
+where that is not this one (its column then names it); each figure is the best of several
+repeats, so that a noisy neighbour on a shared machine inflates none of them. A row is one entry
+of MEASURES, reported by both sides under the same key.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _baselines import baseline_python, run_in
+from _baselines import FLYTEKIT, THIS_PYTHON, run_in
 
 REPEATS = 5
 
-#: flytekit's side, run in its own venv: prints {"serialize": s, "run": s_per_call}.
+#: The rows of the table: label (formatted with the arguments), the key both sides report, unit.
+MEASURES = [
+    ("serialize {tasks} tasks (5 in, 2 out, custom)", "serialize", "ms"),
+    ("local run of a trivial task, per call", "run", "us"),
+    ("  overhead over a direct call", "overhead", "us"),
+]
+UNITS = {"ms": 1e3, "us": 1e6}
+
+#: flytekit's side, run in its own venv: prints {"serialize": s, "run": s, "overhead": s}.
 FLYTEKIT_CODE = r"""
 import json, sys, time, typing
 from collections import OrderedDict
@@ -56,18 +66,22 @@ for _ in range(repeats):
         get_serializable(OrderedDict(), settings, t).template.to_flyte_idl()
     best = min(best, time.perf_counter() - start)
 
-@task
-def trivial(x: int) -> int:
+def plain(x: int) -> int:
     return x + 1
 
+def per_call(func):
+    best_run = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(n_runs):
+            func(x=1)
+        best_run = min(best_run, (time.perf_counter() - start) / n_runs)
+    return best_run
+
+trivial = task(plain)
 trivial(x=1)
-best_run = float("inf")
-for _ in range(repeats):
-    start = time.perf_counter()
-    for _ in range(n_runs):
-        trivial(x=1)
-    best_run = min(best_run, (time.perf_counter() - start) / n_runs)
-print(json.dumps({"serialize": best, "run": best_run}))
+run = per_call(trivial)
+print(json.dumps({"serialize": best, "run": run, "overhead": run - per_call(plain)}))
 """
 
 
@@ -120,7 +134,23 @@ def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
     flyte.run(trivial, x=1)
     run = _best(lambda: [flyte.run(trivial, x=1) for _ in range(n_runs)]) / n_runs
     direct = _best(lambda: [plain(x=1) for _ in range(n_runs)]) / n_runs
-    return {"serialize": serialize, "run": run, "direct": direct}
+    return {"serialize": serialize, "run": run, "overhead": run - direct}
+
+
+def _flytekit(n_tasks: int, n_runs: int, python: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "flytekit_side.py"
+        # flytekit takes module-level functions only, with their source: write them out.
+        definitions = "".join(
+            f"def t{i}(a: int, b: float, c: str, d: bool, e: typing.List[int])"
+            f" -> typing.Tuple[int, str]:\n    return a, c\n\n"
+            for i in range(n_tasks)
+        )
+        script.write_text(FLYTEKIT_CODE.replace("# DEFINITIONS", definitions))
+        runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
+        out = run_in(python, runner, str(n_tasks), str(n_runs), str(REPEATS))
+    result: dict[str, float] = json.loads(out.splitlines()[-1])
+    return result
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -135,42 +165,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
     ours = _ours(args.tasks, args.runs)
-    python = baseline_python("flytekit", ["flytekit==1.16.31"])
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "flytekit_side.py"
-        # flytekit takes module-level functions only, with their source: write them out.
-        definitions = "".join(
-            f"def t{i}(a: int, b: float, c: str, d: bool, e: typing.List[int])"
-            f" -> typing.Tuple[int, str]:\n    return a, c\n\n"
-            for i in range(args.tasks)
-        )
-        script.write_text(FLYTEKIT_CODE.replace("# DEFINITIONS", definitions))
-        runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
-        out = run_in(python, runner, str(args.tasks), str(args.runs), str(REPEATS))
-    kit = json.loads(out.splitlines()[-1])
-    us = 1e6
-    rows = [
-        ["measure", "flyte-core", "flytekit 1.16.31", "flytekit / flyte-core"],
-        [
-            f"serialize {args.tasks} tasks (5 in, 2 out, custom)",
-            f"{ours['serialize'] * 1e3:.1f} ms",
-            f"{kit['serialize'] * 1e3:.1f} ms",
-            f"{kit['serialize'] / ours['serialize']:.1f}x",
-        ],
-        [
-            "local run of a trivial task, per call",
-            f"{ours['run'] * us:.0f} us",
-            f"{kit['run'] * us:.0f} us",
-            f"{kit['run'] / ours['run']:.1f}x",
-        ],
-        [
-            "  overhead over a direct call",
-            f"{(ours['run'] - ours['direct']) * us:.0f} us",
-            f"{(kit['run'] - ours['direct']) * us:.0f} us",
-            "",
-        ],
-    ]
-    print(f"\nbench_tasks (best of {REPEATS}; direct call {ours['direct'] * us:.2f} us)")
+    kit = FLYTEKIT.environment()
+    theirs = _flytekit(args.tasks, args.runs, kit.python) if kit is not None else None
+    header = ["measure", "flyte-core"]
+    if kit is not None:
+        header += [kit.label, "flytekit / flyte-core"]
+    rows = [header]
+    for label, key, unit in MEASURES:
+        row = [label.format(tasks=args.tasks), f"{ours[key] * UNITS[unit]:.1f} {unit}"]
+        if theirs is not None:
+            row += [f"{theirs[key] * UNITS[unit]:.1f} {unit}", f"{theirs[key] / ours[key]:.1f}x"]
+        rows.append(row)
+    print(f"\nbench_tasks on Python {THIS_PYTHON} (best of {REPEATS})")
     print(_table(rows))
 
 

@@ -6,7 +6,8 @@ Each case converts one value to a literal and the literal back, measured apart: 
 time of ``--runs`` runs and the peak growth of resident memory during one run. The floor is the
 same literal built and read by hand with flyteidl's classes (the fastest way we know to write
 it), in this interpreter; flyte-core runs here too; flytekit 1.16.31 and flyte-sdk 2.12.1
-(PyPI ``flyte``) run in their own bench-only venvs. Each measurement is its own process, so
+(PyPI ``flyte``) run in their own bench-only venvs, on this Python where they support it (a row
+on another Python names it, and its ratio crosses Pythons). Each measurement is its own process, so
 one case's garbage does not weigh on the next. The target is a ratio of at most 1.5 for
 flyte-core on every row.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _baselines import baseline_python, run_in
+from _baselines import FLYTE_SDK, FLYTEKIT, THIS_PYTHON, run_in
 from _table import print_table
 
 WORKER = Path(__file__).resolve().parent / "_types_worker.py"
@@ -37,7 +38,7 @@ SIZES = {
     "list[dataclass]": "10,000 rows: int, str, float, 10 ints, nested pair",
     "str 10MB": "one 10 MB str",
 }
-BASELINES = {"flytekit": ["flytekit==1.16.31"], "flyte-sdk": ["flyte==2.12.1"]}
+BASELINES = {"flytekit": FLYTEKIT, "flyte-sdk": FLYTE_SDK}
 DIRECTIONS = ["to_literal", "to_python_value"]
 
 
@@ -63,23 +64,30 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
     parser.add_argument("--no-baselines", action="store_true", help="skip flytekit and flyte-sdk")
     args = parser.parse_args()
-    interpreters = {"floor": sys.executable, "flyte-core": sys.executable}
+    # Each SDK the worker knows, by its label in the tables, with the interpreter it runs on.
+    interpreters = {
+        "floor": ("floor", sys.executable),
+        "flyte-core": ("flyte-core", sys.executable),
+    }
     if not args.no_baselines:
-        for name, requirements in BASELINES.items():
-            interpreters[name] = baseline_python(name, requirements)
+        for sdk, baseline in BASELINES.items():
+            other = baseline.environment()
+            if other is not None:
+                interpreters[sdk] = (other.label, other.python)
     worst = 0.0
     for case in CASES:
         for direction in DIRECTIONS:
             rows = []
-            for sdk, python in interpreters.items():
+            for sdk, (label, python) in interpreters.items():
                 runs = args.runs if python == sys.executable else args.baseline_runs
                 result = measure(python, sdk, case, direction, runs, args.scale)
                 note = f"peak +{result['peak_mb']:.1f} MB"
-                rows.append((sdk, result["seconds"] * 1000, note))
+                rows.append((label, result["seconds"] * 1000, note))
             floor_ms = rows[0][1]
             worst = max(worst, rows[1][1] / floor_ms)
             size = SIZES[case] if args.scale == 1.0 else f"{args.scale:g} x {SIZES[case]}"
-            print_table(f"{case} {direction} ({size}), best of runs", rows, "floor")
+            title = f"{case} {direction} ({size}) on Python {THIS_PYTHON}, best of runs"
+            print_table(title, rows, "floor")
     print(f"\nflyte-core's worst ratio to the floor: {worst:.2f} (target <= 1.50)")
 
 
