@@ -177,6 +177,30 @@ def test_a_plugin_that_fails_midway_leaves_nothing_registered(make_dist):
         TypeEngine.get_transformer(meters_type())
 
 
+def test_a_failed_plugin_is_forgotten_by_the_type_engine_caches_too(make_dist):
+    # The plugin registers, uses its transformer (the engine caches the lookup and the literal
+    # type), then fails: what it registered is taken back, cached lookups included. Its
+    # distribution loads last, so that no later registration clears the caches by chance.
+    make_dist(
+        "zzz-units",
+        entry_points={"flyte.transformers": {"meters": "acme_used"}},
+        modules={
+            "acme_units": TRANSFORMER_MODULE,
+            "acme_used": (
+                "import acme_units\n"
+                "from flyte.types import TypeEngine\n"
+                "acme_units.register()\n"
+                "TypeEngine.get_transformer(acme_units.Meters)\n"
+                "raise RuntimeError('broken after registering')\n"
+            ),
+        },
+    )
+    list_plugins()
+    assert record("zzz-units", "meters").status is PluginStatus.FAILED
+    with pytest.raises(TypeTransformerFailedError, match="Meters"):
+        TypeEngine.get_transformer(meters_type())
+
+
 def test_a_plugin_raising_a_base_exception_is_failed_like_any_other(make_dist):
     make_dist(
         "acme-units",

@@ -46,13 +46,16 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
-from typing import NamedTuple
+from typing import Protocol
 
 from flyte.errors import PluginLoadError
 
 __all__ = [
+    "CONNECTORS",
     "GROUPS",
-    "GroupKind",
+    "TASKS",
+    "TRANSFORMERS",
+    "GroupRegistry",
     "PluginRecord",
     "PluginStatus",
     "current_plugin",
@@ -61,6 +64,7 @@ __all__ = [
     "load_group",
     "loading_as",
     "mark_conflict",
+    "on_failed_plugin",
     "records",
     "reset",
 ]
@@ -70,11 +74,15 @@ logger = logging.getLogger("flyte.plugins")
 CORE_DISTRIBUTION = "flyte-core"
 _CORE_KEY = "flyte_core"
 
+TRANSFORMERS = "flyte.transformers"
+TASKS = "flyte.tasks"
+CONNECTORS = "flyte.connectors"
+
 #: Each group and the module that owns its registry; importing the module defines the group.
 _GROUP_OWNERS = {
-    "flyte.transformers": "flyte.types",
-    "flyte.tasks": "flyte.extend",
-    "flyte.connectors": "flyte.connectors",
+    TRANSFORMERS: "flyte.types",
+    TASKS: "flyte.extend",
+    CONNECTORS: "flyte.connectors",
 }
 GROUPS = tuple(_GROUP_OWNERS)
 
@@ -146,16 +154,22 @@ class PluginRecord:
         return f"<PluginRecord {self.label}: {self.status.value}>"
 
 
-class GroupKind(NamedTuple):
-    """What a group's entry points may name, and how such an object is registered.
+class GroupRegistry(Protocol):
+    """What discovery needs of the registry a group fills (see :mod:`flyte._registry`)."""
 
-    ``adopt`` registers an object of the group's kind and returns True, or returns False when the
-    object is not of that kind. ``expected`` describes the kind for error messages.
-    """
+    @property
+    def group(self) -> str:
+        """The entry-point group."""
+        ...
 
-    group: str
-    expected: str
-    adopt: Callable[[object], bool]
+    @property
+    def expected(self) -> str:
+        """What the group's entry points may name, as error messages say it."""
+        ...
+
+    def adopt(self, obj: object) -> bool:
+        """Register ``obj`` if it is of the registry's kind; False when it is not."""
+        ...
 
 
 #: How long a thread waits for another thread's load of plugins before it looks up without it.
@@ -163,7 +177,8 @@ WAIT_FOR_LOADER_SECONDS = 30.0
 #: The same, for a thread started after the load began: it may be one the loading plugin waits on.
 WAIT_FOR_LOADER_SECONDS_NEW_THREAD = 2.0
 
-_kinds: dict[str, GroupKind] = {}
+_registries: dict[str, GroupRegistry] = {}
+_failed_plugin_hooks: list[Callable[[PluginRecord], None]] = []
 _scan_lock = threading.Lock()
 _records: list[PluginRecord] | None = None
 # The load state below is guarded by _load_state, never held while a plugin's code runs.
@@ -177,9 +192,14 @@ _current: contextvars.ContextVar[PluginRecord | None] = contextvars.ContextVar(
 )
 
 
-def define_group(kind: GroupKind) -> None:
-    """Declare what a group's entry points may name; called by the module that owns the group."""
-    _kinds[kind.group] = kind
+def define_group(registry: GroupRegistry) -> None:
+    """Make ``registry`` the one its group's entry points fill (called as the registry is made)."""
+    _registries[registry.group] = registry
+
+
+def on_failed_plugin(hook: Callable[[PluginRecord], None]) -> None:
+    """Have ``hook`` called with a plugin that failed, to take back what it registered."""
+    _failed_plugin_hooks.append(hook)
 
 
 def current_plugin() -> PluginRecord | None:
@@ -338,10 +358,8 @@ def _incompatibility(record: PluginRecord) -> str:
 
 def _take_back(record: PluginRecord) -> None:
     """Remove what a plugin registered before it stopped: half a plugin is worse than none."""
-    from flyte._registry import all_registries
-
-    for registry in all_registries():
-        registry.discard_plugin(record)
+    for hook in _failed_plugin_hooks:
+        hook(record)
     record.conflicts.clear()
     record.error = ""
 
@@ -369,15 +387,15 @@ def _adopt(record: PluginRecord, obj: object) -> None:
     """Register what an entry point names: a module (imported), an object of the kind, a callable."""
     if isinstance(obj, types.ModuleType):
         return
-    kind = _kinds[record.group]
-    if kind.adopt(obj):
+    registry = _registries[record.group]
+    if registry.adopt(obj):
         return
     if callable(obj) and not isinstance(obj, type) and _takes_no_arguments(obj):
         obj()
         return
     raise PluginLoadError(
         f"entry point '{record.name} = {record.value}' names {obj!r} of type "
-        f"{type(obj).__name__}; expected a module, {kind.expected}, or a zero-argument callable"
+        f"{type(obj).__name__}; expected a module, {registry.expected}, or a zero-argument callable"
     )
 
 

@@ -1,8 +1,11 @@
 """The one registry mechanism behind type transformers, task plugins and connectors.
 
 A :class:`Registry` maps keys to values, remembers who registered each (user code or a plugin),
-and on a miss asks discovery to load its entry-point group once, then looks again. Each concrete
-registry states only its key (:meth:`Registry._candidates`) and its validation.
+and on a miss asks discovery to load its entry-point group once, then looks again. A concrete
+registry states only what is its own: its ``group`` and what the group's entry points may name
+(``expected``, :meth:`Registry.coerce`), the key a value registers under
+(:meth:`Registry.key_of`), its validation (:meth:`Registry.validate`), the keys a lookup tries
+(:meth:`Registry._candidates`) and how messages describe keys and values.
 
 Claims on a key are settled by one rule:
 
@@ -11,14 +14,17 @@ Claims on a key are settled by one rule:
 - a plugin against a plugin: the first loaded wins (plugins load in the sorted order of their
   distribution and entry point names); the other is marked ``conflict`` with a warning naming
   both distributions.
+
+A plugin that fails while loading has what it registered taken back: every registry subscribes
+to discovery's one hook for that (:func:`flyte._discovery.on_failed_plugin`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from flyte import _discovery
 from flyte._discovery import PluginRecord
@@ -49,77 +55,119 @@ def all_registries() -> list[Registry[Any, Any]]:
 
 
 class Registry(Generic[K, V]):
-    """A keyed registry that loads its entry-point group on a miss.
+    """A keyed registry that loads its entry-point group on a miss (see the module docstring)."""
 
-    ``group`` is the entry-point group that can fill it; ``describe`` turns a key into the words
-    error messages use for it; ``describe_value`` does the same for a value.
-    """
+    #: The entry-point group whose plugins fill this registry; "" for none.
+    group: ClassVar[str] = ""
+    #: What the group's entry points may name, as error messages say it.
+    expected: ClassVar[str] = ""
 
-    def __init__(
-        self,
-        group: str,
-        *,
-        describe: Callable[[K], str] = repr,
-        describe_value: Callable[[V], str] = repr,
-    ) -> None:
-        self.group = group
-        self._describe = describe
-        self._describe_value = describe_value
+    def __init__(self) -> None:
         self._entries: dict[K, _Entry[V]] = {}
         self._lock = threading.RLock()
         _instances.append(self)
+        _discovery.on_failed_plugin(self.discard_plugin)
+        if self.group:
+            _discovery.define_group(self)
 
-    def register(self, key: K, value: V, *, override: bool = False) -> None:
+    # --- what a registry states -------------------------------------------------------------
+
+    def coerce(self, obj: object) -> V | None:
+        """The value an entry point's object stands for (a class may be instantiated), or None
+        when the object is not of this registry's kind."""
+        return None
+
+    def key_of(self, value: V) -> K:
+        """The key ``value`` registers under when an entry point names it."""
+        raise NotImplementedError(f"{type(self).__name__} has no key for {value!r}")
+
+    def validate(self, value: V) -> None:
+        """Raise ``TypeError`` for a value this registry cannot hold."""
+
+    def describe_key(self, key: K) -> str:
+        """The key as error messages name it."""
+        return repr(key)
+
+    def describe_value(self, value: V) -> str:
+        """The value as error messages name it."""
+        return repr(value)
+
+    def _candidates(self, key: K) -> Iterator[K]:
+        """The keys to try, most specific first; a registry keyed by class walks the MRO."""
+        yield key
+
+    def _changed(self) -> None:
+        """Called after every change of the entries (a registry that caches lookups clears them)."""
+
+    # --- the mechanism ----------------------------------------------------------------------
+
+    def add(self, key: K, value: V, *, override: bool = False) -> None:
         """Register ``value`` under ``key``, settling a claim on a taken key by the module's rule.
 
-        Raises :class:`RegistrationError` when user code registers a key that user code already
-        holds with another value, unless ``override`` is true.
+        Raises ``TypeError`` for a value :meth:`validate` refuses, and
+        :class:`RegistrationError` when user code registers a key that user code already holds
+        with another value, unless ``override`` is true.
         """
+        self.validate(value)
         plugin = _discovery.current_plugin()
         new = _Entry(value, plugin)
         with self._lock:
             old = self._entries.get(key)
             if old is None or override:
                 self._entries[key] = new
+                self._changed()
                 return
             if _same(old.value, value):
                 return
-            what = self._describe(key)
+            what = self.describe_key(key)
             if plugin is None and old.plugin is None:
                 raise RegistrationError(
-                    f"{what} is already registered to {self._describe_value(old.value)}; "
-                    f"refusing {self._describe_value(value)}. Pass override=True to replace it."
+                    f"{what} is already registered to {self.describe_value(old.value)}; "
+                    f"refusing {self.describe_value(value)}. Pass override=True to replace it."
                 )
             if plugin is None:
                 # User code wins over discovery, even when the plugin came first.
                 self._entries[key] = new
+                self._changed()
                 assert old.plugin is not None  # two user registrations were refused above
                 _discovery.mark_conflict(
                     old.plugin,
                     f"{old.source} registered {what}, but user code replaced it with "
-                    f"{self._describe_value(value)}",
+                    f"{self.describe_value(value)}",
                 )
                 return
         _discovery.mark_conflict(
             plugin,
-            f"{plugin.label} claims {what} with {self._describe_value(value)}, but {old.source} "
-            f"holds it with {self._describe_value(old.value)}; keeping the latter",
+            f"{plugin.label} claims {what} with {self.describe_value(value)}, but {old.source} "
+            f"holds it with {self.describe_value(old.value)}; keeping the latter",
         )
 
-    def unregister(self, key: K) -> None:
+    def adopt(self, obj: object) -> bool:
+        """Register what an entry point names if it is of this registry's kind; False if not."""
+        value = self.coerce(obj)
+        if value is None:
+            return False
+        self.add(self.key_of(value), value)
+        return True
+
+    def remove(self, key: K) -> None:
         """Remove ``key``; nothing happens when it is not registered."""
         with self._lock:
-            self._entries.pop(key, None)
+            if self._entries.pop(key, None) is not None:
+                self._changed()
 
     def discard_plugin(self, plugin: PluginRecord) -> None:
         """Remove every registration that ``plugin`` made (it failed while loading)."""
         with self._lock:
-            self._entries = {k: e for k, e in self._entries.items() if e.plugin is not plugin}
+            kept = {k: e for k, e in self._entries.items() if e.plugin is not plugin}
+            if len(kept) != len(self._entries):
+                self._entries = kept
+                self._changed()
 
     def get(self, key: K) -> V | None:
         """The value for ``key`` (or the first of its candidates), loading the group on a miss."""
         found = self._match(key)
-        if found is None and _discovery.load_group(self.group):
+        if found is None and self.group and _discovery.load_group(self.group):
             found = self._match(key)
         return found
 
@@ -141,10 +189,7 @@ class Registry(Generic[K, V]):
         """Put back a state taken by :meth:`snapshot`."""
         with self._lock:
             self._entries = dict(state)
-
-    def _candidates(self, key: K) -> Iterator[K]:
-        """The keys to try, most specific first; a registry keyed by class walks the MRO."""
-        yield key
+            self._changed()
 
     def _match(self, key: K) -> V | None:
         entries = self._entries

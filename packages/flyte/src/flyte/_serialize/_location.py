@@ -5,19 +5,26 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from flyte._tasks._template import TaskTemplate
     from flyte.models import SerializationContext
 
-__all__ = ["RUNTIME_COMMAND", "module_name_for_file", "runtime_args", "task_location"]
+__all__ = ["RUNTIME_COMMAND", "Locatable", "module_name_for_file", "runtime_args", "task_location"]
+
+
+class Locatable(Protocol):
+    """What locating a task needs of it: its name and the module that defines it."""
+
+    name: str
+    module: str
+
 
 #: The console script of flyte-core that a task's container runs.
 RUNTIME_COMMAND = "flyte-execute"
 
 
-def runtime_args(task: TaskTemplate, sctx: SerializationContext) -> list[str]:
+def runtime_args(task: Locatable, sctx: SerializationContext) -> list[str]:
     """The container args: the entry point, the backend's path placeholders, the task's location."""
     module, attribute = task_location(task, sctx.root_dir)
     args = [
@@ -39,7 +46,7 @@ def runtime_args(task: TaskTemplate, sctx: SerializationContext) -> list[str]:
     return args
 
 
-def task_location(task: TaskTemplate, root_dir: str = ".") -> tuple[str, str]:
+def task_location(task: Locatable, root_dir: str = ".") -> tuple[str, str]:
     """The importable module of ``task`` and the attribute of that module that holds it.
 
     A task defined in a script run as ``__main__`` is named by the script's path under
@@ -52,7 +59,7 @@ def task_location(task: TaskTemplate, root_dir: str = ".") -> tuple[str, str]:
     return name, _attribute(task, module)
 
 
-def _attribute(task: TaskTemplate, module: object) -> str:
+def _attribute(task: Locatable, module: object) -> str:
     func = getattr(task, "func", None)
     guess = getattr(func, "__name__", None)
     namespace: dict[str, object] = vars(module) if module is not None else {}

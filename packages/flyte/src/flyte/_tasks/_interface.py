@@ -7,17 +7,67 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flyte.errors import TaskDefinitionError, TypeTransformerFailedError
-from flyte.models import NativeInterface
 
 if TYPE_CHECKING:
     from flyteidl.core import interface_pb2
 
     from flyte._tasks._docstring import Docstring
 
-__all__ = ["describe_function", "extract_interface", "typed_interface"]
+__all__ = ["NativeInterface", "describe_function", "extract_interface", "typed_interface"]
+
+
+@dataclass(frozen=True)
+class NativeInterface:
+    """A task's inputs and outputs as Python types, by name.
+
+    ``defaults`` holds only the inputs that have a default. Outputs are named as flytekit names
+    them: ``o0`` for a single value, ``o0``..``oN`` for a tuple, the field names of a NamedTuple.
+    """
+
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    #: The NamedTuple class a function returns, to rebuild its outputs; None otherwise.
+    output_tuple: type | None = None
+
+    @classmethod
+    def from_function(cls, func: Callable[..., Any]) -> NativeInterface:
+        """The interface of ``func`` from its type hints (see :func:`extract_interface`)."""
+        return extract_interface(func)
+
+    def outputs_to_dict(self, result: Any) -> dict[str, Any]:
+        """A task's return value as its outputs by name.
+
+        Raises :class:`TypeError` when a task with several outputs does not return a tuple of
+        that length.
+        """
+        names = list(self.outputs)
+        if not names:
+            return {}
+        if len(names) == 1 and self.output_tuple is None:
+            return {names[0]: result}
+        if not isinstance(result, tuple) or len(result) != len(names):
+            raise TypeError(
+                f"expected a tuple of {len(names)} values for the outputs {', '.join(names)}, "
+                f"got {type(result).__name__}: {result!r:.80}"
+            )
+        return dict(zip(names, result, strict=True))
+
+    def outputs_from_dict(self, values: Mapping[str, Any]) -> Any:
+        """Outputs by name as a task returns them: None, the single value, or a tuple."""
+        names = list(self.outputs)
+        if not names:
+            return None
+        if len(names) == 1 and self.output_tuple is None:
+            return values[names[0]]
+        ordered = [values[n] for n in names]
+        if self.output_tuple is not None:
+            return self.output_tuple(*ordered)
+        return tuple(ordered)
 
 
 def describe_function(func: Callable[..., Any]) -> str:

@@ -93,75 +93,69 @@ class SyncConnector(ConnectorBase):
         raise NotImplementedError(f"{self.describe()} does not implement do")
 
 
-def _describe_key(key: tuple[str, int]) -> str:
-    return f"the task type '{key[0]}' version {key[1]}"
-
-
-_connectors: Registry[tuple[str, int], ConnectorBase] = Registry(
-    "flyte.connectors", describe=_describe_key, describe_value=lambda c: c.describe()
-)
-
-
-class ConnectorRegistry:
+class _Connectors(Registry[tuple[str, int], ConnectorBase]):
     """The connectors by the task type and version they serve."""
 
-    @classmethod
-    def register(cls, connector: ConnectorBase, *, override: bool = False) -> None:
+    group = _discovery.CONNECTORS
+    expected = "an AsyncConnector or SyncConnector instance or subclass"
+
+    def register(self, connector: ConnectorBase, *, override: bool = False) -> None:
         """Make ``connector`` serve its ``task_type_name`` and ``task_type_version``.
 
         Raises :class:`flyte.errors.RegistrationError` when user code already registered another
         connector for that task type and version, unless ``override`` is true.
         """
-        if not isinstance(connector, (AsyncConnector, SyncConnector)):
-            raise TypeError(
-                f"ConnectorRegistry.register takes an AsyncConnector or SyncConnector instance, "
-                f"got {connector!r}"
-            )
-        if not connector.task_type_name:
-            raise TypeError(f"{connector.describe()} does not set task_type_name")
-        key = (connector.task_type_name, connector.task_type_version)
-        _connectors.register(key, connector, override=override)
+        self.add(self.key_of(connector), connector, override=override)
 
-    @classmethod
-    def get_connector(cls, task_type: str, version: int = 0) -> ConnectorBase:
+    def get_connector(self, task_type: str, version: int = 0) -> ConnectorBase:
         """The connector for ``task_type`` and ``version``, loading ``flyte.connectors`` on a miss.
 
         Raises :class:`ConnectorNotFoundError` naming the task type and version and listing
         what is registered.
         """
-        found = _connectors.get((task_type, version))
+        found = self.get((task_type, version))
         if found is None:
-            served = ", ".join(f"'{t}' v{v}" for t, v in sorted(_connectors.registered()))
+            served = ", ".join(f"'{t}' v{v}" for t, v in sorted(self.registered()))
             raise ConnectorNotFoundError(
                 f"no connector serves the task type '{task_type}' version {version} "
                 f"(registered: {served or 'none'}); install a plugin that declares one under the "
-                f"'flyte.connectors' entry points, or call ConnectorRegistry.register"
+                f"'{self.group}' entry points, or call ConnectorRegistry.register"
             )
         return found
 
-    @classmethod
-    def list_connectors(cls) -> list[ConnectorBase]:
+    def list_connectors(self) -> list[ConnectorBase]:
         """Every connector, after loading the ``flyte.connectors`` entry points; sorted by key."""
-        _discovery.load_group("flyte.connectors")
-        return [c for _, c in sorted(_connectors.registered().items(), key=lambda kv: kv[0])]
+        _discovery.load_group(self.group)
+        return [c for _, c in sorted(self.registered().items(), key=lambda kv: kv[0])]
 
-    @classmethod
-    def registered(cls) -> dict[tuple[str, int], ConnectorBase]:
-        """Every connector registered now, by task type and version, without loading anything."""
-        return _connectors.registered()
+    def coerce(self, obj: object) -> ConnectorBase | None:
+        """A connector, or an instance of a connector class."""
+        if isinstance(obj, type) and issubclass(obj, (AsyncConnector, SyncConnector)):
+            obj = obj()
+        return obj if isinstance(obj, (AsyncConnector, SyncConnector)) else None
+
+    def key_of(self, value: ConnectorBase) -> tuple[str, int]:
+        """The task type and version the connector serves."""
+        self.validate(value)
+        return value.task_type_name, value.task_type_version
+
+    def validate(self, value: ConnectorBase) -> None:
+        """Only AsyncConnector and SyncConnector instances that name their task type."""
+        if not isinstance(value, (AsyncConnector, SyncConnector)):
+            raise TypeError(
+                f"ConnectorRegistry.register takes an AsyncConnector or SyncConnector instance, "
+                f"got {value!r}"
+            )
+        if not value.task_type_name:
+            raise TypeError(f"{value.describe()} does not set task_type_name")
+
+    def describe_key(self, key: tuple[str, int]) -> str:
+        """``the task type 'batch_job' version 0``."""
+        return f"the task type '{key[0]}' version {key[1]}"
+
+    def describe_value(self, value: ConnectorBase) -> str:
+        """The connector's name and class."""
+        return value.describe()
 
 
-def _adopt(obj: object) -> bool:
-    if isinstance(obj, type) and issubclass(obj, (AsyncConnector, SyncConnector)):
-        obj = obj()
-    if isinstance(obj, (AsyncConnector, SyncConnector)):
-        ConnectorRegistry.register(obj)
-        return True
-    return False
-
-
-_discovery.define_group(
-    _discovery.GroupKind(
-        "flyte.connectors", "an AsyncConnector or SyncConnector instance or subclass", _adopt
-    )
-)
+ConnectorRegistry = _Connectors()

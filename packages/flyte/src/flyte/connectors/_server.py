@@ -61,7 +61,7 @@ def load_connectors(modules: list[str] | tuple[str, ...] = ()) -> LoadReport:
     failed = [
         r
         for r in _discovery.records()
-        if r.group == "flyte.connectors"
+        if r.group == _discovery.CONNECTORS
         and r.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE)
     ]
     return LoadReport(connectors, failed)

@@ -13,7 +13,7 @@ from typing import Any, Literal, Union
 from flyteidl.core import types_pb2
 
 from flyte.types._collections import DictTransformer, ListTransformer
-from flyte.types._engine import _transformers
+from flyte.types._engine import _transformers, add_shape_reader
 from flyte.types._enums import EnumTransformer, LiteralTypeTransformer
 from flyte.types._keys import DATACLASS, PICKLED, PYDANTIC_MODEL
 from flyte.types._pickle import PickleTransformer
@@ -32,7 +32,7 @@ from flyte.types._structs import DataclassTransformer, PydanticTransformer, Tupl
 from flyte.types._transformer import TypeTransformer
 from flyte.types._union import UnionTransformer
 
-__all__ = ["SIMPLE_PYTHON_TYPES", "register_builtins", "transformer_for_shape"]
+__all__ = ["register_builtins", "transformer_for_shape"]
 
 _INT = IntTransformer()
 _FLOAT = FloatTransformer()
@@ -71,18 +71,6 @@ _BY_KEY: dict[Any, TypeTransformer[Any]] = {
     PICKLED: PickleTransformer(),
 }
 
-#: The Python type of each simple literal type, when nothing more tells it.
-SIMPLE_PYTHON_TYPES: dict[int, type] = {
-    types_pb2.SimpleType.INTEGER: int,
-    types_pb2.SimpleType.FLOAT: float,
-    types_pb2.SimpleType.STRING: str,
-    types_pb2.SimpleType.BOOLEAN: bool,
-    types_pb2.SimpleType.DATETIME: datetime.datetime,
-    types_pb2.SimpleType.DURATION: datetime.timedelta,
-    types_pb2.SimpleType.NONE: type(None),
-    types_pb2.SimpleType.BINARY: bytes,
-}
-
 _SIMPLE: dict[int, TypeTransformer[Any]] = {
     types_pb2.SimpleType.INTEGER: _INT,
     types_pb2.SimpleType.FLOAT: _FLOAT,
@@ -98,7 +86,8 @@ _SIMPLE: dict[int, TypeTransformer[Any]] = {
 def register_builtins() -> None:
     """Register every built-in transformer under its key (as user code: plugins defer to them)."""
     for key, transformer in _BY_KEY.items():
-        _transformers.register(key, transformer)
+        _transformers.add(key, transformer)
+    add_shape_reader(transformer_for_shape)
 
 
 def transformer_for_shape(literal_type: types_pb2.LiteralType) -> TypeTransformer[Any] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -25,38 +25,48 @@ from flyte.types._errors import describe_type
 from flyte.types._keys import candidates, never_unpickled, normalize
 from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
-__all__ = ["TypeEngine"]
+__all__ = ["TypeEngine", "add_shape_reader"]
 
-GROUP = "flyte.transformers"
 R = TypeVar("R")
 
 
 class _TransformerRegistry(Registry[Any, TypeTransformer[Any]]):
     """Transformers keyed by Python type; a miss walks :func:`candidates`, then loads plugins.
 
-    Lookups, literal types and the sync check are cached per Python type; any registration
-    clears the caches.
+    Lookups, literal types and the sync check are cached per Python type; any change of the
+    registry (a registration, a plugin that failed and was taken back) clears the caches.
     """
 
+    group = _discovery.TRANSFORMERS
+    expected = "a TypeTransformer instance or subclass"
+
     def __init__(self) -> None:
-        super().__init__(GROUP, describe=_describe_key, describe_value=repr)
         self.found: dict[Any, TypeTransformer[Any]] = {}
         self.literal_types: dict[Any, types_pb2.LiteralType] = {}
         self.sync: dict[Any, bool] = {}
+        super().__init__()
 
-    def register(self, key: Any, value: TypeTransformer[Any], *, override: bool = False) -> None:
-        super().register(key, value, override=override)
-        self._forget()
+    def coerce(self, obj: object) -> TypeTransformer[Any] | None:
+        """A transformer, or an instance of a transformer class (whose constructor takes nothing)."""
+        if isinstance(obj, type) and issubclass(obj, TypeTransformer):
+            obj = obj()  # type: ignore[call-arg]  # a plugin's subclass takes no arguments
+        return obj if isinstance(obj, TypeTransformer) else None
 
-    def unregister(self, key: Any) -> None:
-        super().unregister(key)
-        self._forget()
+    def key_of(self, value: TypeTransformer[Any]) -> Any:
+        """The transformer's own Python type."""
+        return normalize(value.python_type)
 
-    def restore(self, state: Any) -> None:
-        super().restore(state)
-        self._forget()
+    def validate(self, value: TypeTransformer[Any]) -> None:
+        """Only transformers."""
+        if not isinstance(value, TypeTransformer):
+            raise TypeError(f"TypeEngine.register takes a TypeTransformer, got {value!r}")
+
+    def describe_key(self, key: Any) -> str:
+        """``the type list[int]``."""
+        return f"the type {describe_type(key)}"
 
     def get(self, key: Any) -> TypeTransformer[Any] | None:
+        """The transformer for ``key``, cached per Python type."""
         try:
             return self.found[key]
         except KeyError:
@@ -71,17 +81,24 @@ class _TransformerRegistry(Registry[Any, TypeTransformer[Any]]):
     def _candidates(self, key: Any) -> Iterator[Any]:
         return candidates(key)
 
-    def _forget(self) -> None:
+    def _changed(self) -> None:
         self.found.clear()
         self.literal_types.clear()
         self.sync.clear()
 
 
-def _describe_key(key: Any) -> str:
-    return f"the type {describe_type(key)}"
-
-
 _transformers = _TransformerRegistry()
+
+#: What names a transformer by a literal type's shape when no tag does. The built-in transformers
+#: add theirs when ``flyte.types`` registers them, so the engine depends on none of them.
+ShapeReader = Callable[[types_pb2.LiteralType], "TypeTransformer[Any] | None"]
+_shape_readers: list[ShapeReader] = []
+
+
+def add_shape_reader(reader: ShapeReader) -> None:
+    """Let ``reader`` name the transformer of literal types that carry no known tag."""
+    if reader not in _shape_readers:
+        _shape_readers.append(reader)
 
 
 class TypeEngine:
@@ -101,9 +118,7 @@ class TypeEngine:
         cls, transformer: TypeTransformer[Any], additional_type: Any, *, override: bool = False
     ) -> None:
         """Register ``transformer`` for ``additional_type`` as well as for its own type."""
-        if not isinstance(transformer, TypeTransformer):
-            raise TypeError(f"TypeEngine.register takes a TypeTransformer, got {transformer!r}")
-        _transformers.register(normalize(additional_type), transformer, override=override)
+        _transformers.add(normalize(additional_type), transformer, override=override)
 
     @classmethod
     def get_transformer(cls, python_type: Any) -> TypeTransformer[Any]:
@@ -118,7 +133,7 @@ class TypeEngine:
             name = describe_type(python_type)
             raise TypeTransformerFailedError(
                 f"no transformer for the type {name}: install a plugin that declares one under "
-                f"the '{GROUP}' entry points, register one with TypeEngine.register, or annotate "
+                f"the '{_discovery.TRANSFORMERS}' entry points, register one with TypeEngine.register, or annotate "
                 f"the value as flyte.types.Pickled[{name}] to pickle it (only for trusted data: "
                 f"unpickling runs code)"
             )
@@ -186,10 +201,9 @@ class TypeEngine:
         """
         tag = literal_type.structure.tag
         transformer = cls._transformer_named(tag) if tag else None
-        if transformer is None:
-            from flyte.types._builtins import transformer_for_shape
-
-            transformer = transformer_for_shape(literal_type)
+        readers = iter(_shape_readers)
+        while transformer is None and (reader := next(readers, None)) is not None:
+            transformer = reader(literal_type)
         if transformer is None:
             raise TypeTransformerFailedError(
                 f"cannot guess a Python type for the literal type "
@@ -328,7 +342,7 @@ class TypeEngine:
             return next((t for t in _transformers.registered().values() if t.name == name), None)
 
         found = find()
-        if found is None and _discovery.load_group(GROUP):
+        if found is None and _discovery.load_group(_discovery.TRANSFORMERS):
             found = find()
         return found
 
@@ -428,17 +442,3 @@ def _run_in_loop(coro: Coroutine[Any, Any, R]) -> R:
     # Called from a coroutine: a second loop cannot run in this thread, so it runs in another.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
-
-
-def _adopt(obj: object) -> bool:
-    if isinstance(obj, type) and issubclass(obj, TypeTransformer):
-        obj = obj()  # type: ignore[call-arg]  # a plugin's subclass takes no arguments
-    if isinstance(obj, TypeTransformer):
-        TypeEngine.register(obj)
-        return True
-    return False
-
-
-_discovery.define_group(
-    _discovery.GroupKind(GROUP, "a TypeTransformer instance or subclass", _adopt)
-)

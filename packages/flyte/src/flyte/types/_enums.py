@@ -99,9 +99,12 @@ class LiteralTypeTransformer(SyncTypeTransformer[Any]):
 
     def guess_python_type(self, literal_type: types_pb2.LiteralType) -> Any:
         """``Literal`` of the annotated values, in the base type."""
-        from flyte.types._builtins import SIMPLE_PYTHON_TYPES
+        from flyte.types._engine import TypeEngine
 
-        base = SIMPLE_PYTHON_TYPES.get(literal_type.simple, str)
+        plain = types_pb2.LiteralType()
+        plain.CopyFrom(literal_type)
+        plain.ClearField("annotation")
+        base = TypeEngine.guess_python_type(plain)
         values = literal_type.annotation.annotations["literal_values"]
         return Literal[tuple(base(v) for v in values)]
 
