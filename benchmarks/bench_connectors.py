@@ -237,7 +237,7 @@ def _free_port() -> int:
 
 
 def _template() -> Any:
-    from flyte._serialize import serialize_task
+    from flyte import serialize_task
     from flyte.extend import TaskTemplate
     from flyte.models import NativeInterface, SerializationContext
 

@@ -98,7 +98,7 @@ def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
     from dataclasses import dataclass
 
     import flyte
-    from flyte._serialize import serialize_task
+    from flyte import serialize_task
     from flyte.extend import AsyncFunctionTaskTemplate, TaskPluginRegistry
     from flyte.models import SerializationContext
 

@@ -19,7 +19,7 @@ from typing import Any
 from flyteidl.core.execution_pb2 import TaskExecution
 
 import flyte
-from flyte._serialize import serialize_task
+from flyte import serialize_task
 from flyte.extend import TaskTemplate
 from flyte.models import SerializationContext
 from flyte.testing import connector_service_process, list_agents, run_as_backend

@@ -138,7 +138,7 @@ def test_outputs_missing_from_the_connectors_answer_are_named(connector: QueueCo
 
 
 async def test_cancelling_a_running_task_deletes_its_job_once(connector: QueueConnector) -> None:
-    running = asyncio.ensure_future(queue_task().execute(x=0))
+    running = asyncio.ensure_future(flyte.run_async(queue_task(), x=0))
     await asyncio.sleep(0.05)
     running.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -183,22 +183,28 @@ def test_a_function_task_with_the_mixin_runs_through_the_connector(
 INTERRUPTED_RUN = textwrap.dedent(
     """
     import asyncio, sys
+    from dataclasses import dataclass
     from typing import Any
     from flyteidl.core.execution_pb2 import TaskExecution
     import flyte
     from flyte.connectors import (AsyncConnector, AsyncConnectorExecutorMixin,
-                                  ConnectorRegistry, PollPolicy, Resource)
+                                  ConnectorRegistry, PollPolicy, Resource, ResourceMeta)
     from flyte.extend import TaskTemplate
     from flyte.models import NativeInterface
 
     log_path, mode = sys.argv[1:]
 
+    @dataclass
+    class Meta(ResourceMeta):
+        pass
+
     class Forever(AsyncConnector):
         name = "Forever"
         task_type_name = "forever"
+        metadata_type = Meta
 
-        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> dict:
-            return {}
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Meta:
+            return Meta()
 
         async def get(self, resource_meta: Any, **kwargs: Any) -> Resource:
             print("polling", flush=True)

@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flyteidl.core import execution_pb2, tasks_pb2
+from flyteidl.admin import agent_pb2
+from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
+from flyte._context import local_context
+from flyte._tasks._docstring import Docstring
+from flyte._tasks._interface import NativeInterface, typed_interface
 from flyte.connectors import (
     AsyncConnector,
     Clock,
@@ -29,6 +33,20 @@ from flyte.connectors import (
 )
 from flyte.connectors._polling import run_job
 from flyte.testing import ConnectorHarness, ScriptedClock
+from flyte.types import TypeEngine
+
+
+def template(inputs: dict[str, type] | None = None) -> tasks_pb2.TaskTemplate:
+    """A serialized task of one int output ``o0``, and the given inputs."""
+    interface = NativeInterface(inputs=inputs or {}, outputs={"o0": int})
+    return tasks_pb2.TaskTemplate(
+        type="scripted", interface=typed_interface(interface, "test", Docstring())
+    )
+
+
+def output(resource: agent_pb2.Resource) -> Any:
+    """The ``o0`` output of a final Resource, as a Python value."""
+    return TypeEngine.literal_map_to_python_sync(resource.outputs, {"o0": int})["o0"]
 
 
 @dataclass
@@ -70,13 +88,13 @@ DONE = Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 1})
 POLICY = PollPolicy(first_interval=0.1, backoff=2.0, max_interval=1.0, max_get_failures=3)
 
 
-async def run(connector: Any, clock: Clock | None = None, **kwargs: Any) -> Resource:
+async def run(connector: Any, clock: Clock | None = None, **kwargs: Any) -> agent_pb2.Resource:
     kwargs.setdefault("policy", POLICY)
     return await run_job(
         connector,
-        tasks_pb2.TaskTemplate(),
-        {},
-        task_name="t",
+        template(),
+        literals_pb2.LiteralMap(),
+        local_context("t"),
         clock=clock or ScriptedClock(),
         **kwargs,
     )
@@ -86,7 +104,7 @@ async def test_polls_back_off_to_the_cap_and_stop_without_sleeping_after_the_end
     connector = ScriptedConnector([RUNNING] * 6 + [DONE])
     clock = ScriptedClock()
     resource = await run(connector, clock)
-    assert resource.outputs == {"o0": 1}
+    assert output(resource) == 1
     assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
     assert connector.gets == 7
     assert connector.deleted == []
@@ -231,7 +249,7 @@ async def test_log_links_are_reported_once_as_they_arrive() -> None:
     script = [
         Resource(phase=TaskExecution.RUNNING, log_links=[first]),
         Resource(phase=TaskExecution.RUNNING, log_links=[first, second]),
-        Resource(phase=TaskExecution.SUCCEEDED, log_links=[first, second]),
+        Resource(phase=TaskExecution.SUCCEEDED, log_links=[first, second], outputs={"o0": 0}),
     ]
     reported: list[str] = []
     await run(ScriptedConnector(script), report=lambda task, link: reported.append(link.name))
@@ -255,31 +273,38 @@ async def test_a_sync_connector_runs_in_one_call() -> None:
         async def do(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Resource:
             return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": inputs["a"] + 1})
 
-    resource = await run_job(Adder(), tasks_pb2.TaskTemplate(), {"a": 1}, task_name="t")
-    assert resource.outputs == {"o0": 2}
+    inputs = TypeEngine.to_literal_map_sync({"a": 1}, {"a": int})
+    resource = await run_job(Adder(), template({"a": int}), inputs, local_context("t"))
+    assert output(resource) == 2
 
 
 async def test_a_thousand_jobs_in_one_loop_do_not_hold_each_other_up() -> None:
     events: list[str] = []
+    polls: dict[str, int] = {}
 
     class TwoPolls(AsyncConnector):
         name = "TwoPolls"
         task_type_name = "two_polls"
+        metadata_type = JobMeta
 
-        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> list[int]:
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> JobMeta:
             events.append("create")
-            return [0]
+            job = JobMeta(job_id=str(len(polls)))
+            polls[job.job_id] = 0
+            return job
 
-        async def get(self, resource_meta: list[int], **kwargs: Any) -> Resource:
-            resource_meta[0] += 1
-            if resource_meta[0] < 2:
+        async def get(self, resource_meta: JobMeta, **kwargs: Any) -> Resource:
+            polls[resource_meta.job_id] += 1
+            if polls[resource_meta.job_id] < 2:
                 return Resource(phase=TaskExecution.RUNNING)
             events.append("done")
-            return Resource(phase=TaskExecution.SUCCEEDED)
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 0})
 
     policy = PollPolicy(first_interval=0.01)
     jobs = [
-        run_job(TwoPolls(), tasks_pb2.TaskTemplate(), {}, task_name="t", policy=policy)
+        run_job(
+            TwoPolls(), template(), literals_pb2.LiteralMap(), local_context("t"), policy=policy
+        )
         for _ in range(1000)
     ]
     await asyncio.gather(*jobs)
@@ -291,21 +316,28 @@ async def test_a_thousand_jobs_in_one_loop_do_not_hold_each_other_up() -> None:
 SIGNAL_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
+    from dataclasses import dataclass
     from typing import Any
-    from flyteidl.core import tasks_pb2
+    from flyteidl.core import literals_pb2, tasks_pb2
     from flyteidl.core.execution_pb2 import TaskExecution
-    from flyte.connectors import AsyncConnector, PollPolicy, Resource
+    from flyte._context import local_context
+    from flyte.connectors import AsyncConnector, PollPolicy, Resource, ResourceMeta
     from flyte.connectors._polling import run_job
     from flyte.connectors._signals import cancel_on_sigterm
 
     log = open(sys.argv[1], "a")
 
+    @dataclass
+    class Meta(ResourceMeta):
+        pass
+
     class Forever(AsyncConnector):
         name = "Forever"
         task_type_name = "forever"
+        metadata_type = Meta
 
-        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> dict:
-            return {}
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Meta:
+            return Meta()
 
         async def get(self, resource_meta: Any, **kwargs: Any) -> Resource:
             print("polling", flush=True)
@@ -318,7 +350,8 @@ SIGNAL_SCRIPT = textwrap.dedent(
 
     async def main() -> None:
         with cancel_on_sigterm():
-            await run_job(Forever(), tasks_pb2.TaskTemplate(), {}, task_name="t",
+            await run_job(Forever(), tasks_pb2.TaskTemplate(), literals_pb2.LiteralMap(),
+                          local_context("t"),
                           policy=PollPolicy(first_interval=0.01, max_interval=0.05))
 
     asyncio.run(main())

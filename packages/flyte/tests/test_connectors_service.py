@@ -24,6 +24,7 @@ from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service import agent_pb2_grpc
 from google.protobuf import json_format
 
+from flyte._context import TaskContext
 from flyte.connectors import (
     AsyncConnector,
     ConnectorJobNotFoundError,
@@ -502,7 +503,11 @@ async def test_a_pickle_in_the_inputs_of_create_task_is_never_unpickled(
 async def test_distinct_large_resource_metas_do_not_stay_in_memory(agents: Any) -> None:
     mib = 1024 * 1024
     metas = [
-        wrap(JobMeta(job_id=f"{i}-" + "x" * mib, x=1), DOUBLING.interface.outputs)
+        wrap(
+            JobMeta(job_id=f"{i}-" + "x" * mib, x=1),
+            DOUBLING.interface.outputs,
+            TaskContext(task_name="doubling"),
+        )
         for i in range(24)
     ]
     tracemalloc.start()

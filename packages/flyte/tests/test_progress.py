@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flyteidl.core import execution_pb2, tasks_pb2
+from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
 import flyte
+from flyte._context import local_context
 from flyte._progress import QUIET_ENV, StatusLine, status
 from flyte.cli import main as flyte_cli
 from flyte.connectors import AsyncConnector, PollPolicy, Resource, ResourceMeta
@@ -58,7 +59,7 @@ class TwoPollConnector(AsyncConnector):
         self.polls += 1
         link = execution_pb2.TaskLog(name="console", uri="https://logs/j1")
         phase = TaskExecution.RUNNING if self.polls == 1 else TaskExecution.SUCCEEDED
-        return Resource(phase=phase, log_links=[link], outputs={"o0": 1})
+        return Resource(phase=phase, log_links=[link])
 
     async def delete(self, resource_meta: JobMeta, **kwargs: Any) -> None:
         pass
@@ -68,8 +69,8 @@ async def run_two_polls() -> None:
     await run_job(
         TwoPollConnector(),
         tasks_pb2.TaskTemplate(),
-        {},
-        task_name="nightly",
+        literals_pb2.LiteralMap(),
+        local_context("nightly"),
         policy=PollPolicy(first_interval=0.001),
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flyteidl.core import errors_pb2, execution_pb2
 
-from flyte._runtime import main
+from flyte._runtime._entrypoint import main
 from flyte.types import TypeEngine
 
 TASKS = """
@@ -109,7 +109,7 @@ def test_console_script_writes_the_document_and_exits_zero(code: Path, tmp_path:
     out = tmp_path / "out"
     argv = ["--inputs", str(tmp_path / "none.pb"), "--output-prefix", str(out)]
     argv += ["--dest", str(code), "--module", "rt_tasks", "--task", "hello"]
-    script = "import sys; from flyte._runtime import main; sys.exit(main(sys.argv[1:]))"
+    script = "import sys; from flyte._runtime._entrypoint import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert _error(out).code == "SYSTEM:InputsReadError"
@@ -181,10 +181,11 @@ def test_an_input_the_task_does_not_declare_is_a_user_error_naming_it(
 
 SLEEPERS = """
 import asyncio, os, time
+from dataclasses import dataclass
 from flyteidl.core.execution_pb2 import TaskExecution
 import flyte
 from flyte.connectors import (AsyncConnector, AsyncConnectorExecutorMixin, ConnectorRegistry,
-                              PollPolicy, Resource)
+                              PollPolicy, Resource, ResourceMeta)
 from flyte.extend import TaskTemplate
 from flyte.models import NativeInterface
 
@@ -200,12 +201,17 @@ async def sleeps_async() -> None:
     print("started", flush=True)
     await asyncio.sleep(60)
 
+@dataclass
+class Meta(ResourceMeta):
+    pass
+
 class Forever(AsyncConnector):
     name = "Forever"
     task_type_name = "forever_in_a_pod"
+    metadata_type = Meta
 
     async def create(self, task_template, inputs=None, **kwargs):
-        return {}
+        return Meta()
 
     async def get(self, resource_meta, **kwargs):
         print("started", flush=True)

@@ -18,8 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flyte._serialize import build_code_bundle
-from flyte._serialize._bundle import CodeBundleError, extract_code_bundle, source_files
+from flyte._serialize._bundle import (
+    CodeBundleError,
+    build_code_bundle,
+    extract_code_bundle,
+    source_files,
+)
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

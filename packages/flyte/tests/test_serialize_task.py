@@ -16,7 +16,7 @@ from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
 import flyte
-from flyte._serialize import serialize_task
+from flyte import serialize_task
 from flyte.extend import AsyncFunctionTaskTemplate, TaskPluginRegistry
 from flyte.models import CodeBundle, SerializationContext
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import flyte
-from flyte._serialize import serialize_task
+from flyte import serialize_task
 from flyte._tasks._plugins import task_class_for
 from flyte.extend import AsyncFunctionTaskTemplate, PluginNotFoundError, TaskPluginRegistry
 from flyte.models import SerializationContext

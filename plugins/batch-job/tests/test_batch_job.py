@@ -19,7 +19,7 @@ from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service.agent_pb2_grpc import AsyncAgentServiceStub
 
 import flyte
-from flyte._serialize import serialize_task
+from flyte import serialize_task
 from flyte.connectors import ConnectorJobFailedError, ConnectorRegistry, ConnectorTimeoutError
 from flyte.models import SerializationContext
 from flyte.testing import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import flyte
-from flyte._serialize import serialize_task
+from flyte import serialize_task
 from flyte.extend import TaskDefinitionError, TaskPluginRegistry
 from flyte.models import SerializationContext
 from flyte.testing import isolated_registries

@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "run": "flyte._runtime._local",
     "run_async": "flyte._runtime._local",
     "serialize": "flyte._serialize._package",
+    "serialize_task": "flyte._serialize._task",
 }
 
 

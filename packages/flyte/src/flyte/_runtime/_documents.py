@@ -31,6 +31,11 @@ class Failure:
         return f"{'USER' if self.user else 'SYSTEM'}:{self.stage}"
 
     @property
+    def headline(self) -> str:
+        """``Type: text`` of the exception, in one line."""
+        return _headline(self.exception).split("\n", 1)[0]
+
+    @property
     def message(self) -> str:
         """The error and its traceback, as the backend shows them to the user."""
         exc = self.exception

@@ -17,54 +17,40 @@ marked recoverable: the backend retries the task as a system failure, not the us
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import functools
 import importlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from flyteidl.core import literals_pb2
 from google.protobuf import message, unknown_fields
 
-from flyte._runtime import _storage
+from flyte import _storage
+from flyte._context import container_context
+from flyte._runtime._command import EntrypointCommand
 from flyte._runtime._documents import Failure, error_document
+from flyte._runtime._pipeline import RAISED_BY_USER_CODE, execute
 from flyte._serialize._bundle import extract_code_bundle
+from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
-from flyte.errors import TaskInputError
+from flyte.models import SerializationContext
 
-__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "check_input_names", "execute_task", "main", "parser"]
+__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "main", "read_literal_map", "write_error"]
 
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 
 
-@functools.cache
-def parser() -> argparse.ArgumentParser:
-    """The entry point's command line, shared by the console script and local runs."""
-    p = argparse.ArgumentParser(
-        prog="flyte-execute", description="Run a flyte task in its container."
-    )
-    p.add_argument("--inputs", required=True, help="path or URI of the inputs LiteralMap")
-    p.add_argument("--output-prefix", required=True, help="folder or URI prefix for the outputs")
-    p.add_argument("--raw-output-data-prefix", default="", help="prefix for offloaded data")
-    p.add_argument("--module", required=True, help="the module that defines the task")
-    p.add_argument("--task", required=True, help="the module attribute that holds the task")
-    p.add_argument("--code-bundle", default="", help="path or URI of the code bundle .tar.gz")
-    p.add_argument("--dest", default=".", help="the folder to unpack the code bundle into")
-    return p
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the task that the arguments name; return the exit code (0 once a document is written)."""
-    args = parser().parse_args(argv)
+    command = EntrypointCommand.parse(argv)
     with _sigterm_policy() as run_over:
         try:
-            failure = asyncio.run(_run(args, None))
+            failure = asyncio.run(_run(command))
         except Terminated as exc:
             failure = Failure(exc, "Terminated", user=False, recoverable=True)
         except BaseException as exc:  # what escaped every stage: the runtime's own failure
@@ -73,11 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if failure is None:
             return 0
         try:
-            _write_error(args.output_prefix, failure)
+            write_error(command.output_prefix, failure)
         except Exception as exc:
             print(
                 f"flyte-execute: could not write the error document to "
-                f"{_storage.join(args.output_prefix, ERROR_FILE)}: {type(exc).__name__}: {exc}\n"
+                f"{_storage.join(command.output_prefix, ERROR_FILE)}: {type(exc).__name__}: {exc}\n"
                 f"The error it holds ({failure.code}):\n{failure.message}",
                 file=sys.stderr,
             )
@@ -120,112 +106,55 @@ def _sigterm_policy() -> Iterator[Callable[[], None]]:
         signal.signal(signal.SIGTERM, previous)
 
 
-async def execute_task(task: TaskTemplate | None, args: argparse.Namespace) -> Failure | None:
-    """Run the task for parsed entry point ``args`` and write its outputs or its error document.
-
-    ``task`` is given by an in-process local run; None loads it from ``args.module`` and
-    ``args.task``. Returns the failure written to ``error.pb``, or None on success.
-    """
-    failure = await _run(args, task)
-    if failure is not None:
-        _write_error(args.output_prefix, failure)
-    return failure
-
-
-#: What the task's module and body may raise that is theirs to answer for: ``sys.exit()`` and a
-#: KeyboardInterrupt they raise, too; cancellation and the runtime's own signals are not.
-_RAISED_BY_USER_CODE = (Exception, SystemExit, KeyboardInterrupt)
-
-
-async def _run(args: argparse.Namespace, task: TaskTemplate | None) -> Failure | None:
-    if task is None:
-        try:
-            task = _load_task(args)
-        except _RAISED_BY_USER_CODE as exc:
-            return Failure(exc, "TaskLoadError", user=True)
+async def _run(command: EntrypointCommand) -> Failure | None:
+    """Load the task, read its inputs, execute it and write its outputs; the failure, if any."""
     try:
-        literal_map = _read_inputs(args.inputs)
+        task = _load_task(command)
+    except RAISED_BY_USER_CODE as exc:
+        return Failure(exc, "TaskLoadError", user=True)
+    try:
+        inputs = read_literal_map(command.inputs)
     except _storage.StorageError as exc:
         # A file that is not there will not appear on a retry; a failed read of a store may.
         transient = not isinstance(exc.__cause__, FileNotFoundError)
         return Failure(exc, "InputsReadError", user=False, recoverable=transient)
     except Exception as exc:
         return Failure(exc, "InputsParseError", user=False)
-    from flyte.types import TypeEngine
-
-    interface = task.interface
-    try:
-        check_input_names(task, literal_map.literals)
-    except TaskInputError as exc:
-        # flytekit refuses an undeclared input too: run with a default instead, and a typo in
-        # an input's name would go unnoticed.
-        return Failure(exc, "InputsMismatch", user=True)
-    names = [n for n in interface.inputs if n in literal_map.literals]
-    try:
-        inputs = await TypeEngine.literal_map_to_python(
-            literal_map, {n: interface.inputs[n] for n in names}
-        )
-    except Exception as exc:
-        return Failure(exc, "InputConversionError", user=True)
-    values = {**{n: interface.defaults[n] for n in interface.inputs if n not in names}, **inputs}
-    try:
-        result = await task.post(await task.execute(**await task.pre(**values)))
-    except _RAISED_BY_USER_CODE as exc:
-        return Failure(exc, type(exc).__name__, user=True, raised_by_task=True)
-    try:
-        outputs = interface.outputs_to_dict(result)
-        output_map = await TypeEngine.to_literal_map(outputs, interface.outputs)
-    except Exception as exc:
-        return Failure(exc, "OutputConversionError", user=True)
+    sctx = SerializationContext(
+        input_path=command.inputs,
+        output_path=command.output_prefix,
+        raw_output_path=command.raw_output_data_prefix,
+        root_dir=command.dest,
+    )
+    ctx = container_context(task.name, command.raw_output_data_prefix, command.output_prefix)
+    outcome = await execute(task, serialize_task(task, sctx), inputs, ctx)
+    if isinstance(outcome, Failure):
+        return outcome
     try:
         _storage.write_bytes(
-            _storage.join(args.output_prefix, OUTPUTS_FILE),
-            output_map.SerializeToString(deterministic=True),
+            _storage.join(command.output_prefix, OUTPUTS_FILE),
+            outcome.SerializeToString(deterministic=True),
         )
     except _storage.StorageError as exc:
         return Failure(exc, "OutputsWriteError", user=False, recoverable=True)
     return None
 
 
-def check_input_names(task: TaskTemplate, names: Collection[str]) -> None:
-    """Raise :class:`TaskInputError` unless ``names`` are inputs of ``task`` and hold every
-    input it has no default for."""
-    interface = task.interface
-    unknown = [n for n in names if n not in interface.inputs]
-    if unknown:
-        raise TaskInputError(
-            f"task '{task.name}' has no input {', '.join(map(repr, unknown))}; its inputs are "
-            f"{', '.join(interface.inputs) or 'none'}"
-        )
-    missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
-    if missing:
-        from flyte.types._errors import describe_type
-
-        raise TaskInputError(
-            f"task '{task.name}' is missing the input {', '.join(map(repr, missing))} "
-            f"({', '.join(describe_type(interface.inputs[n]) for n in missing)})"
-        )
-
-
-def _load_task(args: argparse.Namespace) -> TaskTemplate:
-    if args.code_bundle:
-        _unpack(args.code_bundle, args.dest)
-    if args.dest not in sys.path:
-        sys.path.insert(0, args.dest)
-    module = importlib.import_module(args.module)
-    task: Any = getattr(module, args.task, None)
+def _load_task(command: EntrypointCommand) -> TaskTemplate:
+    if command.code_bundle:
+        extract_code_bundle(_storage.read_bytes(command.code_bundle), command.dest)
+    if command.dest not in sys.path:
+        sys.path.insert(0, command.dest)
+    module = importlib.import_module(command.module)
+    task: Any = getattr(module, command.task, None)
     if not isinstance(task, TaskTemplate):
-        raise LookupError(
-            f"{args.module}.{args.task} is {'missing' if task is None else repr(task)}, not a task"
-        )
+        found = "missing" if task is None else repr(task)
+        raise LookupError(f"{command.module}.{command.task} is {found}, not a task")
     return task
 
 
-def _unpack(location: str, dest: str) -> None:
-    extract_code_bundle(_storage.read_bytes(location), dest)
-
-
-def _read_inputs(uri: str) -> literals_pb2.LiteralMap:
+def read_literal_map(uri: str) -> literals_pb2.LiteralMap:
+    """The ``LiteralMap`` at the path or URI ``uri``; ``ValueError`` when it is not one."""
     data = _storage.read_bytes(uri)
     literal_map = literals_pb2.LiteralMap()
     try:
@@ -238,7 +167,8 @@ def _read_inputs(uri: str) -> literals_pb2.LiteralMap:
     return literal_map
 
 
-def _write_error(output_prefix: str, failure: Failure) -> None:
+def write_error(output_prefix: str, failure: Failure) -> None:
+    """Write ``failure``'s error document under ``output_prefix``."""
     document = error_document(failure)
     _storage.write_bytes(
         _storage.join(output_prefix, ERROR_FILE), document.SerializeToString(deterministic=True)

@@ -1,4 +1,12 @@
-"""Local runs: the backend's path (serialize, write inputs, the entry point, read outputs), in process."""
+"""Local runs: the pipeline of :mod:`._pipeline` in this process, or its execute step in a child.
+
+    flyte.run(task, x=1)                # prepare, execute, collect, here
+    await flyte.run_async(task, x=1)
+    await run_isolated(task, "src", x=1)  # execute in `flyte-execute`, as a container does
+
+Each run has an execution context of its own (``flyte.ctx()``: a new execution name, its
+raw-data prefix under ``FLYTE_RAW_OUTPUT_DATA_PREFIX`` or a local folder, local secrets).
+"""
 
 from __future__ import annotations
 
@@ -14,96 +22,81 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import Any
 
-from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
+from flyteidl.core import errors_pb2, execution_pb2
 
-from flyte._runtime import _entrypoint, _storage
+from flyte import _storage
+from flyte._context import local_context
 from flyte._runtime._documents import Failure
-from flyte._serialize._task import serialize_task
+from flyte._runtime._entrypoint import ERROR_FILE, OUTPUTS_FILE, read_literal_map
+from flyte._runtime._pipeline import collect, execute, prepare
+from flyte._serialize._location import runtime_args
 from flyte._tasks._template import TaskTemplate
-from flyte.errors import TaskInputError, TaskRunError, TypeTransformerFailedError
+from flyte.errors import TaskRunError
 from flyte.models import SerializationContext
 
-__all__ = ["bind_inputs", "run", "run_async", "run_isolated"]
+__all__ = ["run", "run_async", "run_isolated"]
 
-
-def bind_inputs(task: TaskTemplate, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """``inputs`` checked against the task's interface; raises :class:`TaskInputError`."""
-    if not isinstance(task, TaskTemplate):
-        raise TaskInputError(f"flyte.run takes a task (see TaskEnvironment.task), got {task!r}")
-    _entrypoint.check_input_names(task, inputs)
-    interface = task.interface
-    return {n: inputs[n] if n in inputs else interface.defaults[n] for n in interface.inputs}
+_IN_PROCESS = SerializationContext()
 
 
 async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
     """Run ``task`` locally on ``inputs``; return None, its single output or a tuple of outputs.
 
     Raises :class:`TaskInputError` for a missing, unknown or wrongly typed input, the task's own
-    exception when its body raised, and :class:`TaskRunError` for any other failure the entry
-    point reported in its error document.
+    exception when its body (or its connector's job) failed, and :class:`TaskRunError` for any
+    other failure, with the code its error document would carry.
     """
-    return await _run(task, inputs, isolated_root=None)
+    prepared = await prepare(task, inputs, _IN_PROCESS)
+    outcome = await execute(task, prepared.template, prepared.inputs, local_context(task.name))
+    if isinstance(outcome, Failure):
+        raise _failed(task, outcome)
+    return await collect(task, outcome)
 
 
 async def run_isolated(task: TaskTemplate, root_dir: str, /, **inputs: Any) -> Any:
-    """Run ``task`` as :func:`run_async` does, but the entry point in a child process.
+    """Run ``task`` as :func:`run_async` does, but its execute step in a ``flyte-execute`` child.
 
     The child imports the task from ``root_dir`` by its module and name, as a container does
-    from its code bundle; any failure is a :class:`TaskRunError` made from the error document.
+    from its code bundle, and reads and writes the literals as files; any failure is a
+    :class:`TaskRunError` made from its error document.
     """
-    return await _run(task, inputs, isolated_root=root_dir)
-
-
-async def _run(task: TaskTemplate, inputs: Mapping[str, Any], isolated_root: str | None) -> Any:
-    from flyte.types import TypeEngine
-
-    values = bind_inputs(task, inputs)
-    try:
-        literal_map = await TypeEngine.to_literal_map(values, task.interface.inputs)
-    except TypeTransformerFailedError as exc:
-        raise TaskInputError(f"task '{task.name}': {exc}") from exc
     workdir = os.path.join(_runs_folder(), str(next(_run_numbers)))
     os.mkdir(workdir)
     try:
-        inputs_path = os.path.join(workdir, "inputs.pb")
-        output_prefix = os.path.join(workdir, "outputs")
         sctx = SerializationContext(
-            input_path=inputs_path,
-            output_path=output_prefix,
-            raw_output_path=os.path.join(workdir, "raw"),
-            root_dir=isolated_root or ".",
+            input_path=os.path.join(workdir, "inputs.pb"),
+            output_path=os.path.join(workdir, "outputs"),
+            raw_output_path=local_context(task.name).raw_data_prefix,
+            root_dir=root_dir,
         )
-        template = serialize_task(task, sctx)
-        _storage.write_bytes(inputs_path, literal_map.SerializeToString(deterministic=True))
-        command = list(template.container.args)[1:]
-        if isolated_root is None:
-            # The container's own command line, parsed by the entry point's own parser.
-            args = _entrypoint.parser().parse_args(command)
-            failure = await _entrypoint.execute_task(task, args)
-            if failure is not None:
-                _raise(task, output_prefix, failure)
-        else:
-            await _execute_in_child(task, [*command, "--dest", isolated_root], output_prefix)
-        outputs = literals_pb2.LiteralMap()
-        outputs.ParseFromString(
-            _storage.read_bytes(_storage.join(output_prefix, _entrypoint.OUTPUTS_FILE))
-        )
-        values = await TypeEngine.literal_map_to_python(outputs, task.interface.outputs)
-        return task.interface.outputs_from_dict(values)
+        prepared = await prepare(task, inputs, sctx)
+        _storage.write_bytes(sctx.input_path, prepared.inputs.SerializeToString(deterministic=True))
+        args = [*runtime_args(task, sctx)[1:], "--dest", root_dir]
+        await _execute_in_child(task, args, sctx.output_path)
+        outputs = read_literal_map(_storage.join(sctx.output_path, OUTPUTS_FILE))
+        return await collect(task, outputs)
     finally:
-        _remove(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def _execute_in_child(task: TaskTemplate, command: list[str], output_prefix: str) -> None:
+async def _execute_in_child(task: TaskTemplate, args: list[str], output_prefix: str) -> None:
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "flyte._runtime._entrypoint", *command, stderr=subprocess.PIPE
+        sys.executable, "-m", "flyte._runtime._entrypoint", *args, stderr=subprocess.PIPE
     )
     _, stderr = await child.communicate()
-    if os.path.exists(os.path.join(output_prefix, _entrypoint.ERROR_FILE)):
-        _raise(task, output_prefix, None)
+    error_path = _storage.join(output_prefix, ERROR_FILE)
+    if os.path.exists(error_path):
+        document = errors_pb2.ErrorDocument.FromString(_storage.read_bytes(error_path))
+        error = document.error
+        raise TaskRunError(
+            f"task '{task.name}' failed ({error.code}): {error.message.split(chr(10), 1)[0]}",
+            code=error.code,
+            kind=execution_pb2.ExecutionError.ErrorKind.Name(error.origin),
+            recoverable=error.kind == errors_pb2.ContainerError.RECOVERABLE,
+        )
     if child.returncode != 0:
         raise TaskRunError(
             f"task '{task.name}': the entry point exited with {child.returncode} and no error "
@@ -113,9 +106,23 @@ async def _execute_in_child(task: TaskTemplate, command: list[str], output_prefi
         )
 
 
+def _failed(task: TaskTemplate, failure: Failure) -> BaseException:
+    """What a failed in-process run raises: the task's own exception, or a TaskRunError."""
+    if failure.raised_by_task:
+        return failure.exception
+    error = TaskRunError(
+        f"task '{task.name}' failed ({failure.code}): {failure.headline}",
+        code=failure.code,
+        kind="USER" if failure.user else "SYSTEM",
+        recoverable=failure.recoverable,
+    )
+    error.__cause__ = failure.exception
+    return error
+
+
 @functools.cache
 def _runs_folder() -> str:
-    """One temporary folder per process for the runs' files, removed when the process ends.
+    """One temporary folder per process for isolated runs' files, removed when the process ends.
 
     It is made in memory (``/dev/shm``) where the system has it: a run's few small files
     then cost microseconds instead of a disk's metadata updates.
@@ -128,36 +135,6 @@ def _runs_folder() -> str:
 
 
 _run_numbers = itertools.count()
-
-
-def _remove(workdir: str) -> None:
-    # The files a run leaves are known; removing them one by one is cheaper than a tree walk.
-    try:
-        for name in ("inputs.pb", os.path.join("outputs", _entrypoint.OUTPUTS_FILE)):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(os.path.join(workdir, name))
-        with contextlib.suppress(FileNotFoundError):
-            os.rmdir(os.path.join(workdir, "outputs"))
-        os.rmdir(workdir)
-    except OSError:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _raise(task: TaskTemplate, output_prefix: str, failure: Failure | None) -> None:
-    """Raise the task's own exception, or a TaskRunError made from the error document."""
-    if failure is not None and failure.raised_by_task:
-        raise failure.exception
-    document = errors_pb2.ErrorDocument()
-    document.ParseFromString(
-        _storage.read_bytes(_storage.join(output_prefix, _entrypoint.ERROR_FILE))
-    )
-    error = document.error
-    raise TaskRunError(
-        f"task '{task.name}' failed ({error.code}): {error.message.split(chr(10), 1)[0]}",
-        code=error.code,
-        kind=execution_pb2.ExecutionError.ErrorKind.Name(error.origin),
-        recoverable=error.kind == errors_pb2.ContainerError.RECOVERABLE,
-    ) from (failure.exception if failure is not None else None)
 
 
 def run(task: TaskTemplate, /, **inputs: Any) -> Any:

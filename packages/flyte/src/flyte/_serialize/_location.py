@@ -1,4 +1,4 @@
-"""Where a task lives (module and attribute) and the runtime command line that loads it there."""
+"""Where a task lives (module and attribute), and the container args that load it from there."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from flyte._runtime._command import EntrypointCommand
+
 if TYPE_CHECKING:
     from flyte.models import SerializationContext
 
-__all__ = ["RUNTIME_COMMAND", "Locatable", "module_name_for_file", "runtime_args", "task_location"]
+__all__ = ["Locatable", "module_name_for_file", "runtime_args", "task_location"]
 
 
 class Locatable(Protocol):
@@ -20,30 +22,19 @@ class Locatable(Protocol):
     module: str
 
 
-#: The console script of flyte-core that a task's container runs.
-RUNTIME_COMMAND = "flyte-execute"
-
-
 def runtime_args(task: Locatable, sctx: SerializationContext) -> list[str]:
     """The container args: the entry point, the backend's path placeholders, the task's location."""
     module, attribute = task_location(task, sctx.root_dir)
-    args = [
-        RUNTIME_COMMAND,
-        "--inputs",
-        sctx.input_path,
-        "--output-prefix",
-        sctx.output_path,
-        "--raw-output-data-prefix",
-        sctx.raw_output_path,
-        "--module",
-        module,
-        "--task",
-        attribute,
-    ]
     bundle = sctx.code_bundle
-    if bundle is not None and bundle.location:
-        args += ["--code-bundle", bundle.location, "--dest", bundle.destination]
-    return args
+    return EntrypointCommand(
+        inputs=sctx.input_path,
+        output_prefix=sctx.output_path,
+        raw_output_data_prefix=sctx.raw_output_path,
+        module=module,
+        task=attribute,
+        code_bundle=bundle.location if bundle is not None else "",
+        dest=bundle.destination if bundle is not None else ".",
+    ).args()
 
 
 def task_location(task: Locatable, root_dir: str = ".") -> tuple[str, str]:

@@ -38,6 +38,9 @@ _MOUNTS = {
 }
 
 
+_EMPTY = SerializationContext()
+
+
 @functools.cache
 def _core_version() -> str:
     try:
@@ -62,8 +65,14 @@ def task_spec(task: TaskTemplate, sctx: SerializationContext) -> task_pb2.TaskSp
     return task_pb2.TaskSpec(template=serialize_task(task, sctx), description=description)
 
 
-def serialize_task(task: TaskTemplate, sctx: SerializationContext) -> tasks_pb2.TaskTemplate:
-    """The flyteidl ``TaskTemplate`` of ``task`` under ``sctx``, as a Flyte backend reads it."""
+def serialize_task(
+    task: TaskTemplate, sctx: SerializationContext | None = None
+) -> tasks_pb2.TaskTemplate:
+    """The flyteidl ``TaskTemplate`` of ``task`` under ``sctx``, as a Flyte backend reads it.
+
+    ``sctx`` (default: an empty context) gives the project, domain, version and code bundle.
+    """
+    sctx = sctx or _EMPTY
     template = tasks_pb2.TaskTemplate(
         id=identifier_pb2.Identifier(
             resource_type=identifier_pb2.TASK,

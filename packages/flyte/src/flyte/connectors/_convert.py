@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flyteidl.core import interface_pb2, literals_pb2, tasks_pb2
+from flyteidl.core import interface_pb2, literals_pb2
 
 from flyte.connectors._errors import ConnectorError
 from flyte.errors import TypeTransformerFailedError
 from flyte.types import TypeEngine
 
-__all__ = ["declared_types", "inputs_to_python", "outputs_to_literal_map", "outputs_to_python"]
+__all__ = ["declared_types", "outputs_to_literal_map"]
 
 
 def declared_types(variables: interface_pb2.VariableMap) -> dict[str, type]:
@@ -32,14 +32,6 @@ def declared_types(variables: interface_pb2.VariableMap) -> dict[str, type]:
         except TypeTransformerFailedError as exc:
             raise TypeTransformerFailedError(f"variable {name!r}: {exc}") from exc
     return types
-
-
-async def inputs_to_python(
-    task_template: tasks_pb2.TaskTemplate, inputs: literals_pb2.LiteralMap
-) -> dict[str, Any]:
-    """The inputs as Python values, by the template's declared input types."""
-    types = declared_types(task_template.interface.inputs)
-    return await TypeEngine.literal_map_to_python(inputs, types)
 
 
 async def outputs_to_literal_map(
@@ -70,13 +62,3 @@ async def outputs_to_literal_map(
     if isinstance(outputs, literals_pb2.LiteralMap):
         return outputs
     return await TypeEngine.to_literal_map(dict(outputs or {}), python_types)
-
-
-async def outputs_to_python(
-    outputs: Mapping[str, Any] | literals_pb2.LiteralMap | None,
-    python_types: Mapping[str, Any],
-    where: str,
-) -> dict[str, Any]:
-    """A connector's outputs as Python values of the declared output types, by name."""
-    literal_map = await outputs_to_literal_map(outputs, python_types, where)
-    return await TypeEngine.literal_map_to_python(literal_map, python_types)

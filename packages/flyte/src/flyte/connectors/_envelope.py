@@ -1,9 +1,11 @@
 """The ``resource_meta`` bytes the connector service hands the backend, and reads back.
 
-A backend's ``GetTask`` carries no task template, yet outputs must be converted with the
-task's declared types. So the service wraps the connector's own metadata with the declared
-output interface, as JSON: ``{"meta": {...}, "outputs": "<base64 VariableMap>"}``. Everything a
-later call needs is in the bytes, so any process of the service can answer it.
+A backend's ``GetTask`` carries no task template nor the execution, yet outputs must be converted
+with the task's declared types, and ``get`` and ``delete`` run under the execution's context. So
+the connector's own metadata is wrapped with the declared output interface and the context, as
+JSON: ``{"meta": {...}, "outputs": "<base64 VariableMap>", "context": {...}}``. Everything a
+later call needs is in the bytes, so any process of the service can answer it; local runs take
+the same encoding. The context's secrets are the reading process's own, never the bytes'.
 
 A backend polls the same bytes over and over, so the last ones parsed are kept: guessing the
 output types anew on each poll would cost up to half a millisecond (a dataclass output is
@@ -24,6 +26,8 @@ from typing import Any
 from flyteidl.core import interface_pb2
 from google.protobuf.message import DecodeError
 
+from flyte._context import ExecutionId, TaskContext
+from flyte._secrets import Secrets
 from flyte.connectors._convert import declared_types
 from flyte.connectors._errors import ResourceMetaError
 from flyte.connectors._resource import encode_meta, meta_from_fields
@@ -36,7 +40,7 @@ _LARGEST_KEPT = 64 * 1024
 _KEPT_BYTES = 8 * 1024 * 1024
 _KEPT_ENTRIES = 4096
 
-_Parsed = tuple[str, dict[str, type]]
+_Parsed = tuple[str, dict[str, type], dict[str, Any]]
 
 
 class _RecentParses:
@@ -62,7 +66,7 @@ class _RecentParses:
     def put(self, key: tuple[bytes, type], parsed: _Parsed) -> None:
         if len(key[0]) > self._largest:
             return
-        size = len(key[0]) + len(parsed[0])
+        size = 2 * len(key[0])  # the bytes, and at most as much again for what they hold
         with self._lock:
             if key in self._entries:
                 return
@@ -76,17 +80,27 @@ class _RecentParses:
 _recent = _RecentParses(_LARGEST_KEPT, _KEPT_BYTES, _KEPT_ENTRIES)
 
 
-def wrap(meta: Any, outputs: interface_pb2.VariableMap) -> bytes:
-    """The connector's ``meta`` and the task's declared ``outputs`` as one JSON document."""
+def wrap(meta: Any, outputs: interface_pb2.VariableMap, ctx: TaskContext) -> bytes:
+    """The connector's ``meta``, the task's declared ``outputs`` and ``ctx`` as one JSON document."""
     document = {
         "meta": json.loads(encode_meta(meta)),
         "outputs": base64.b64encode(outputs.SerializeToString(deterministic=True)).decode(),
+        "context": {
+            "task": ctx.task_name,
+            "execution": [ctx.execution_id.project, ctx.execution_id.domain, ctx.execution_id.name],
+            "attempt": ctx.attempt,
+            "raw_data_prefix": ctx.raw_data_prefix,
+            "output_prefix": ctx.output_prefix,
+        },
     }
     return json.dumps(document, sort_keys=True).encode()
 
 
-def unwrap(data: bytes, metadata_type: type) -> tuple[Any, dict[str, type]]:
-    """The connector's metadata (a new ``metadata_type``) and the declared output types in ``data``.
+def unwrap(
+    data: bytes, metadata_type: type, *, local: bool
+) -> tuple[Any, dict[str, type], TaskContext]:
+    """The connector's metadata (a new ``metadata_type``), the declared output types and the
+    context in ``data``; ``local`` is whether the reading process is a local run.
 
     Raises :class:`ResourceMetaError` when ``data`` is not what :func:`wrap` wrote.
     """
@@ -95,9 +109,10 @@ def unwrap(data: bytes, metadata_type: type) -> tuple[Any, dict[str, type]]:
     if parsed is None:
         parsed = _parse(*key)
         _recent.put(key, parsed)
-    fields, outputs = parsed
+    fields, outputs, context = parsed
     # A fresh instance each call: a connector may change the metadata it is given.
-    return meta_from_fields(metadata_type, json.loads(fields)), outputs
+    meta: Any = meta_from_fields(metadata_type, json.loads(fields))
+    return meta, outputs, TaskContext(**context, secrets=Secrets(local=local))
 
 
 def _parse(data: bytes, metadata_type: type) -> _Parsed:
@@ -105,12 +120,33 @@ def _parse(data: bytes, metadata_type: type) -> _Parsed:
         document = json.loads(data)
         fields, outputs = json.dumps(document["meta"]), document["outputs"]
         variables = interface_pb2.VariableMap.FromString(base64.b64decode(outputs, validate=True))
+        context = _context(document.get("context", {}))
     except (ValueError, KeyError, TypeError, binascii.Error, DecodeError) as exc:
         raise ResourceMetaError(
             f"resource_meta is not one this connector service wrote for {metadata_type.__qualname__} "
             f"({type(exc).__name__}: {exc}); got {data[:40]!r}"
         ) from exc
     try:
-        return fields, declared_types(variables)
+        return fields, declared_types(variables), context
     except FlyteError as exc:
         raise ResourceMetaError(f"the declared outputs in resource_meta: {exc}") from exc
+
+
+def _context(fields: Any) -> dict[str, Any]:
+    """The context's fields as :func:`wrap` wrote them; metadata written before the context was
+    kept has none, and gets an empty one."""
+    if not isinstance(fields, dict):
+        raise TypeError(f"the context must be a JSON object, got {fields!r:.40}")
+    project, domain, name = fields.get("execution", ["", "", ""])
+    values = {
+        "task_name": fields.get("task", ""),
+        "execution_id": ExecutionId(project, domain, name),
+        "attempt": fields.get("attempt", 0),
+        "raw_data_prefix": fields.get("raw_data_prefix", ""),
+        "output_prefix": fields.get("output_prefix", ""),
+    }
+    strings = [values["task_name"], project, domain, name]
+    strings += [values["raw_data_prefix"], values["output_prefix"]]
+    if not all(isinstance(v, str) for v in strings) or type(values["attempt"]) is not int:
+        raise TypeError(f"the context holds values of the wrong types: {fields!r:.80}")
+    return values

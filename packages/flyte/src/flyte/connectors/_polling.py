@@ -4,7 +4,8 @@ The policy, written where it is enforced:
 
 - polls start short and back off exponentially to a cap; no sleep follows a terminal phase;
 - an exception from ``get`` is retried with the same backoff, up to ``max_get_failures`` in a
-  row, then the job is deleted and a :class:`ConnectorError` raised;
+  row, then the job is deleted and a :class:`ConnectorError` raised; a ``ConnectorError`` (the
+  connector saying the job cannot be read, such as an unknown job) is not retried;
 - when the task's timeout passes, the job is deleted, then :class:`ConnectorTimeoutError` raised;
 - ``get`` must answer a :class:`Resource` of a ``TaskExecution`` phase; any other answer deletes
   the job and raises :class:`ConnectorError` naming the connector and what it answered;
@@ -33,14 +34,32 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flyteidl.core.execution_pb2 import TaskExecution
+from google.protobuf.message import DecodeError
 
+from flyte import _storage
+from flyte._context import TaskContext
 from flyte._progress import status
 from flyte.connectors._connector import AsyncConnector, ConnectorBase, SyncConnector
-from flyte.connectors._errors import ConnectorError, ConnectorJobFailedError, ConnectorTimeoutError
-from flyte.connectors._resource import Resource
+from flyte.connectors._errors import (
+    ConnectorError,
+    ConnectorJobFailedError,
+    ConnectorTimeoutError,
+    ResourceMetaError,
+)
+from flyte.connectors._job import (
+    OpenJob,
+    create_job,
+    delete_job,
+    job_inputs,
+    open_job,
+    poll_job,
+    run_sync_job,
+)
+from flyte.errors import TypeTransformerFailedError
 
 if TYPE_CHECKING:
-    from flyteidl.core import execution_pb2, tasks_pb2
+    from flyteidl.admin import agent_pb2
+    from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2
 
 __all__ = ["TERMINAL_PHASES", "Clock", "PollPolicy", "print_log_link", "run_job"]
 
@@ -196,37 +215,44 @@ class _Job:
 
 async def run_job(
     connector: ConnectorBase,
-    task_template: tasks_pb2.TaskTemplate,
-    inputs: dict[str, Any],
+    template: tasks_pb2.TaskTemplate,
+    inputs: literals_pb2.LiteralMap,
+    ctx: TaskContext,
     *,
-    task_name: str,
     retries: int = 0,
     timeout: float | None = None,
     policy: PollPolicy | None = None,
     clock: Clock | None = None,
     report: LogLinkReporter = print_log_link,
-    **kwargs: Any,
-) -> Resource:
+) -> agent_pb2.Resource:
     """Run the task's job through ``connector`` until it succeeds; return its final Resource.
 
-    ``timeout`` (seconds) bounds each attempt; ``retries`` is how many new jobs a
-    ``RETRYABLE_FAILED`` phase may start. ``kwargs`` go to ``create`` (or ``do``).
+    The job takes the steps of :mod:`._job`, as behind the connector service: ``inputs`` are read
+    as the template declares them, the metadata crosses its wire encoding between calls, and the
+    final Resource carries the outputs as a ``LiteralMap``. ``timeout`` (seconds) bounds each
+    attempt; ``retries`` is how many new jobs a ``RETRYABLE_FAILED`` phase may start.
     """
     policy = policy or PollPolicy()
     clock = clock or Clock()
+    where = f"{connector.describe()} for task '{ctx.task_name}'"
+    try:
+        python_inputs = await job_inputs(template, inputs)
+    except TypeTransformerFailedError as exc:
+        raise ConnectorError(f"{where}: the task's interface cannot be read: {exc}") from exc
     for attempt in range(retries + 1):
         deadline = None if timeout is None else clock.now() + timeout
-        job = _Job(connector, task_name, policy, clock, deadline, report)
+        job = _Job(connector, ctx.task_name, policy, clock, deadline, report)
         with _board.tracking(job):
             if isinstance(connector, SyncConnector):
-                resource = await _run_sync(job, connector, task_template, inputs, kwargs)
+                resource = await _run_sync(job, connector, template, python_inputs, ctx)
             elif isinstance(connector, AsyncConnector):
-                resource = await _run_async(job, connector, task_template, inputs, kwargs)
+                resource = await _run_async(job, connector, template, python_inputs, ctx)
             else:
                 raise ConnectorError(
                     f"{connector.describe()} is neither an AsyncConnector nor a SyncConnector"
                 )
         if resource.phase == TaskExecution.SUCCEEDED:
+            _complete_outputs(job, resource, template, ctx)
             return resource
         if resource.phase == TaskExecution.RETRYABLE_FAILED and attempt < retries:
             logger.warning(
@@ -241,7 +267,35 @@ async def run_job(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _failure(job: _Job, resource: Resource, attempts: int) -> ConnectorJobFailedError:
+def _complete_outputs(
+    job: _Job, resource: agent_pb2.Resource, template: tasks_pb2.TaskTemplate, ctx: TaskContext
+) -> None:
+    """Give a succeeded Resource the declared outputs: its own, or those the job wrote itself.
+
+    flyteidl lets a job write ``outputs.pb`` under the output prefix instead of returning its
+    outputs; a run without an output prefix (a local one) has nowhere for them to be.
+    """
+    declared = set(template.interface.outputs.variables)
+    if declared <= set(resource.outputs.literals):
+        return
+    written = _storage.join(ctx.output_prefix, "outputs.pb") if ctx.output_prefix else ""
+    if written:
+        try:
+            resource.outputs.ParseFromString(_storage.read_bytes(written))
+        except (_storage.StorageError, DecodeError) as exc:
+            raise ConnectorError(
+                f"{job.where()}: the job succeeded without returning its outputs, and "
+                f"{written} cannot be read as them: {exc}"
+            ) from exc
+    missing = sorted(declared - set(resource.outputs.literals))
+    if missing:
+        returned = sorted(resource.outputs.literals) or "none"
+        raise ConnectorError(
+            f"{job.where()} did not return the declared outputs {missing} (returned: {returned})"
+        )
+
+
+def _failure(job: _Job, resource: agent_pb2.Resource, attempts: int) -> ConnectorJobFailedError:
     phase = TaskExecution.Phase.Name(resource.phase)
     links = "".join(f"\n  {link.name or 'log'}: {link.uri}" for link in resource.log_links)
     tried = f" after {attempts} attempts" if attempts > 1 else ""
@@ -257,19 +311,18 @@ def _failure(job: _Job, resource: Resource, attempts: int) -> ConnectorJobFailed
 async def _run_sync(
     job: _Job,
     connector: SyncConnector,
-    task_template: tasks_pb2.TaskTemplate,
+    template: tasks_pb2.TaskTemplate,
     inputs: dict[str, Any],
-    kwargs: dict[str, Any],
-) -> Resource:
+    ctx: TaskContext,
+) -> agent_pb2.Resource:
     try:
-        resource = await job.bounded(connector.do(task_template, inputs=inputs, **kwargs))
+        resource = await job.bounded(run_sync_job(connector, template, inputs, ctx))
     except _DeadlinePassed:
         raise ConnectorTimeoutError(f"{job.where()} did not answer before the timeout") from None
     except ConnectorError:
         raise
     except Exception as exc:
         raise ConnectorError(f"{job.where()} failed in do: {type(exc).__name__}: {exc}") from exc
-    _check_answer(job, "do", resource)
     _report_links(job, resource, set())
     return resource
 
@@ -277,12 +330,12 @@ async def _run_sync(
 async def _run_async(
     job: _Job,
     connector: AsyncConnector,
-    task_template: tasks_pb2.TaskTemplate,
+    template: tasks_pb2.TaskTemplate,
     inputs: dict[str, Any],
-    kwargs: dict[str, Any],
-) -> Resource:
+    ctx: TaskContext,
+) -> agent_pb2.Resource:
     try:
-        meta = await job.bounded(connector.create(task_template, inputs=inputs, **kwargs))
+        resource_meta = await job.bounded(create_job(connector, template, inputs, ctx))
     except _DeadlinePassed:
         raise ConnectorTimeoutError(
             f"{job.where()} did not create the job before the timeout"
@@ -292,9 +345,9 @@ async def _run_async(
             f"{job.where()} failed in create: {type(exc).__name__}: {exc}"
         ) from exc
     try:
-        return await _poll(job, connector, meta)
+        return await _poll(job, connector, resource_meta)
     except _DeadlinePassed:
-        await _delete(job, connector, meta, "the timeout passed")
+        await _delete(job, connector, resource_meta, "the timeout passed")
         raise ConnectorTimeoutError(
             f"the job of {job.where()} did not end within the task's timeout; it was deleted"
         ) from None
@@ -304,17 +357,17 @@ async def _run_async(
         # Whatever ends polling early (a cancellation, KeyboardInterrupt raised inside the loop,
         # SystemExit, a failed or nonsensical get) would leave the job running on the
         # external system.
-        await _delete(job, connector, meta, _ended_by(exc))
+        await _delete(job, connector, resource_meta, _ended_by(exc))
         raise
 
 
-async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
+async def _poll(job: _Job, connector: AsyncConnector, resource_meta: bytes) -> agent_pb2.Resource:
     seen: set[tuple[str, str]] = set()
     failures = 0
     for interval in job.policy.intervals():
         try:
-            resource = await job.bounded(connector.get(meta))
-        except _DeadlinePassed:
+            resource = await job.bounded(poll_job(connector, _open(connector, resource_meta)))
+        except (_DeadlinePassed, ConnectorError):
             raise
         except Exception as exc:
             failures += 1
@@ -326,7 +379,6 @@ async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
             logger.info("%s: get failed (%s), retrying in %.2fs", job.where(), exc, interval)
         else:
             failures = 0
-            _check_answer(job, "get", resource)
             _board.update(job, TaskExecution.Phase.Name(resource.phase))
             _report_links(job, resource, seen)
             if resource.phase in TERMINAL_PHASES:
@@ -335,24 +387,12 @@ async def _poll(job: _Job, connector: AsyncConnector, meta: Any) -> Resource:
     raise AssertionError("unreachable: intervals() never ends")
 
 
-_PHASES = frozenset(TaskExecution.Phase.values())
-
-
-def _check_answer(job: _Job, call: str, resource: object) -> None:
-    """Raise :class:`ConnectorError` unless ``resource`` is a Resource the loop can act on."""
-    if not isinstance(resource, Resource):
-        said = f"{resource!r:.200}, not a Resource"
-    elif not _is_phase(resource.phase):
-        said = f"a Resource of phase {resource.phase!r:.80}, which is not a TaskExecution phase"
-    elif not isinstance(resource.log_links, list):
-        said = f"a Resource with log_links {resource.log_links!r:.80}, not a list of TaskLog"
-    else:
-        return
-    raise ConnectorError(f"{job.where()}: {call} returned {said}")
-
-
-def _is_phase(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value in _PHASES
+def _open(connector: AsyncConnector, resource_meta: bytes) -> OpenJob:
+    """The job's metadata read back from its wire encoding, as each call of a backend reads it."""
+    try:
+        return open_job(connector, resource_meta, local=True)
+    except ResourceMetaError as exc:
+        raise ConnectorError(f"{connector.describe()}: {exc}") from exc
 
 
 def _ended_by(exc: BaseException) -> str:
@@ -363,7 +403,7 @@ def _ended_by(exc: BaseException) -> str:
     return f"polling ended with {type(exc).__name__}"
 
 
-def _report_links(job: _Job, resource: Resource, seen: set[tuple[str, str]]) -> None:
+def _report_links(job: _Job, resource: agent_pb2.Resource, seen: set[tuple[str, str]]) -> None:
     for link in resource.log_links:
         key = (link.name, link.uri)
         if key not in seen:
@@ -371,10 +411,12 @@ def _report_links(job: _Job, resource: Resource, seen: set[tuple[str, str]]) -> 
             job.report(job.task_name, link)
 
 
-async def _delete(job: _Job, connector: AsyncConnector, meta: Any, why: str) -> None:
+async def _delete(job: _Job, connector: AsyncConnector, resource_meta: bytes, why: str) -> None:
     """Delete the job once; a second cancellation does not abandon the deletion."""
     deletion = asyncio.ensure_future(
-        asyncio.wait_for(connector.delete(meta), job.policy.delete_timeout)
+        asyncio.wait_for(
+            delete_job(connector, _open(connector, resource_meta)), job.policy.delete_timeout
+        )
     )
     while not deletion.done():
         try:

@@ -4,9 +4,13 @@ Each method maps failures to the status codes a backend acts on: an unknown task
 ``NOT_FOUND`` naming it; an undecodable ``resource_meta``, a malformed request or interface, or a
 connector's :class:`ConnectorRequestError` is ``INVALID_ARGUMENT``; a connector's
 :class:`ConnectorJobNotFoundError` is ``NOT_FOUND``; any other exception of a connector is
-``INTERNAL`` with its message; a method a connector does not implement is ``UNIMPLEMENTED``. None of them stops the server. A successful
-job whose outputs do not convert is answered as a ``FAILED`` Resource with an ``agent_error``,
-so that the backend stops polling it.
+``INTERNAL`` with its message; a method a connector does not implement is ``UNIMPLEMENTED``.
+None of them stops the server. A successful job whose outputs do not convert is answered as a
+``FAILED`` Resource with an ``agent_error``, so that the backend stops polling it.
+
+The job's steps are those of :mod:`._job`, which local runs take too; each call runs under the
+execution context made from the request (``task_execution_metadata`` and ``output_prefix`` at
+``CreateTask``, carried in ``resource_meta`` to the later calls).
 """
 
 from __future__ import annotations
@@ -16,74 +20,39 @@ from typing import Any, TypeVar
 
 import grpc
 from flyteidl.admin import agent_pb2
-from flyteidl.core import execution_pb2, interface_pb2, literals_pb2, tasks_pb2
-from flyteidl.core.execution_pb2 import TaskExecution
+from flyteidl.core import literals_pb2, tasks_pb2
 
+from flyte._context import ExecutionId, TaskContext
+from flyte._secrets import Secrets
 from flyte.connectors._connector import (
     AsyncConnector,
     ConnectorBase,
     ConnectorRegistry,
     SyncConnector,
 )
-from flyte.connectors._convert import declared_types, inputs_to_python, outputs_to_literal_map
-from flyte.connectors._envelope import unwrap, wrap
 from flyte.connectors._errors import (
-    ConnectorError,
     ConnectorJobNotFoundError,
     ConnectorNotFoundError,
     ConnectorRequestError,
     ResourceMetaError,
 )
-from flyte.connectors._resource import Resource
+from flyte.connectors._job import (
+    OpenJob,
+    create_job,
+    delete_job,
+    job_inputs,
+    open_job,
+    poll_job,
+    run_sync_job,
+)
 from flyte.connectors._rpc import RpcAbort
-from flyte.errors import FlyteError, TypeTransformerFailedError
+from flyte.errors import FlyteError
 
-__all__ = ["ConnectorService", "resource_to_proto"]
+__all__ = ["ConnectorService"]
 
 T = TypeVar("T")
 
 _INVALID = grpc.StatusCode.INVALID_ARGUMENT
-
-
-async def resource_to_proto(
-    resource: Resource, output_types: dict[str, type], where: str
-) -> agent_pb2.Resource:
-    """A connector's :class:`Resource` as flyteidl's, outputs converted with the declared types.
-
-    Outputs are read only in ``SUCCEEDED``; when there are none the job wrote them to the output
-    prefix itself, as flyteidl allows.
-    """
-    proto = agent_pb2.Resource(phase=resource.phase, message=resource.message)
-    proto.log_links.extend(resource.log_links)
-    if resource.custom_info:
-        proto.custom_info.update(resource.custom_info)
-    if resource.phase == TaskExecution.SUCCEEDED and resource.outputs is not None:
-        try:
-            literals = await outputs_to_literal_map(resource.outputs, output_types, where)
-        except (ConnectorError, TypeTransformerFailedError) as exc:
-            proto.phase = TaskExecution.FAILED
-            proto.message = f"the job succeeded but its outputs could not be converted: {exc}"
-            proto.agent_error.CopyFrom(
-                agent_pb2.AgentError(
-                    code="OutputsNotConverted",
-                    kind=agent_pb2.AgentError.NON_RECOVERABLE,
-                    origin=execution_pb2.ExecutionError.SYSTEM,
-                )
-            )
-        else:
-            proto.outputs.CopyFrom(literals)
-    elif resource.phase in (TaskExecution.FAILED, TaskExecution.RETRYABLE_FAILED):
-        retryable = resource.phase == TaskExecution.RETRYABLE_FAILED
-        proto.agent_error.CopyFrom(
-            agent_pb2.AgentError(
-                code=TaskExecution.Phase.Name(resource.phase),
-                kind=agent_pb2.AgentError.RECOVERABLE
-                if retryable
-                else agent_pb2.AgentError.NON_RECOVERABLE,
-                origin=execution_pb2.ExecutionError.USER,
-            )
-        )
-    return proto
 
 
 def _category(request: Any) -> tuple[str, int]:
@@ -142,30 +111,35 @@ async def _inputs(
     template: tasks_pb2.TaskTemplate, inputs: literals_pb2.LiteralMap
 ) -> dict[str, Any]:
     try:
-        return await inputs_to_python(template, inputs)
+        return await job_inputs(template, inputs)
     except FlyteError as exc:
-        raise RpcAbort(_INVALID, f"the inputs of task '{template.id.name}': {exc}") from exc
+        raise RpcAbort(_INVALID, f"the interface of task '{template.id.name}': {exc}") from exc
 
 
-def _unwrap(connector: AsyncConnector, data: bytes) -> tuple[Any, dict[str, type]]:
+def _open(connector: AsyncConnector, data: bytes) -> OpenJob:
     if not data:
         raise RpcAbort(_INVALID, "the request has an empty resource_meta")
     try:
-        return unwrap(data, connector.metadata_type)
+        return open_job(connector, data, local=False)
     except ResourceMetaError as exc:
         raise RpcAbort(_INVALID, f"{connector.describe()}: {exc}") from exc
 
 
-def _where(connector: ConnectorBase, template: tasks_pb2.TaskTemplate | None = None) -> str:
-    task = f" for task '{template.id.name}'" if template is not None and template.id.name else ""
-    return f"{connector.describe()}{task}"
-
-
-def _output_types(variables: interface_pb2.VariableMap, where: str) -> dict[str, type]:
-    try:
-        return declared_types(variables)
-    except FlyteError as exc:
-        raise RpcAbort(_INVALID, f"the declared outputs for {where}: {exc}") from exc
+def _context(
+    template: tasks_pb2.TaskTemplate, output_prefix: str, metadata: agent_pb2.TaskExecutionMetadata
+) -> TaskContext:
+    """The execution context of a request: its execution, attempt and output prefix."""
+    task_execution = metadata.task_execution_id
+    execution = task_execution.node_execution_id.execution_id
+    return TaskContext(
+        task_name=template.id.name or task_execution.task_id.name,
+        execution_id=ExecutionId(execution.project, execution.domain, execution.name),
+        attempt=task_execution.retry_attempt,
+        # A connector's offloaded outputs go beside its outputs, as flytekit's connectors put them.
+        raw_data_prefix=output_prefix,
+        output_prefix=output_prefix,
+        secrets=Secrets(),
+    )
 
 
 class ConnectorService:
@@ -176,52 +150,37 @@ class ConnectorService:
     async def create_task(
         self, request: agent_pb2.CreateTaskRequest
     ) -> agent_pb2.CreateTaskResponse:
-        """Convert the inputs with the template's interface and create the job."""
+        """Read the inputs with the template's interface and create the job."""
         if not request.HasField("template") or not request.template.type:
             raise RpcAbort(_INVALID, "CreateTaskRequest has no template with a task type")
         template = request.template
         connector = _find_async(template.type, template.task_type_version)
         inputs = await _inputs(template, request.inputs)
-        # Every later call reads the outputs' types from the resource_meta: a job whose declared
-        # outputs cannot be read could be neither polled nor deleted, so it is never created.
-        _output_types(template.interface.outputs, _where(connector, template))
-        meta = await _call(
-            connector,
-            "create",
-            connector.create(
-                template,
-                inputs=inputs,
-                output_prefix=request.output_prefix,
-                task_execution_metadata=request.task_execution_metadata,
-            ),
-        )
+        ctx = _context(template, request.output_prefix, request.task_execution_metadata)
+        call = create_job(connector, template, inputs, ctx, request.task_execution_metadata)
         try:
-            data = wrap(meta, template.interface.outputs)
+            data = await call
         except ResourceMetaError as exc:
+            # What the connector returned cannot be encoded: the connector's fault.
             raise RpcAbort(grpc.StatusCode.INTERNAL, f"{connector.describe()}: {exc}") from exc
+        except Exception as exc:
+            raise _status(connector, "create", exc) from exc
         return agent_pb2.CreateTaskResponse(resource_meta=data)
 
     async def get_task(self, request: agent_pb2.GetTaskRequest) -> agent_pb2.GetTaskResponse:
         """The job's state, its outputs converted with the task's declared output types."""
         connector = _find_async(*_category(request))
-        meta, outputs = _unwrap(connector, request.resource_meta)
-        where = _where(connector)
-        resource = await _call(connector, "get", connector.get(meta))
-        if not isinstance(resource, Resource):
-            raise RpcAbort(
-                grpc.StatusCode.INTERNAL,
-                f"{where} returned {type(resource).__name__} from get; expected a Resource",
-            )
-        proto = await resource_to_proto(resource, outputs, where)
-        return agent_pb2.GetTaskResponse(resource=proto)
+        job = _open(connector, request.resource_meta)
+        resource = await _call(connector, "get", poll_job(connector, job))
+        return agent_pb2.GetTaskResponse(resource=resource)
 
     async def delete_task(
         self, request: agent_pb2.DeleteTaskRequest
     ) -> agent_pb2.DeleteTaskResponse:
         """Delete the job."""
         connector = _find_async(*_category(request))
-        meta, _ = _unwrap(connector, request.resource_meta)
-        await _call(connector, "delete", connector.delete(meta))
+        job = _open(connector, request.resource_meta)
+        await _call(connector, "delete", delete_job(connector, job))
         return agent_pb2.DeleteTaskResponse()
 
     async def get_task_metrics(
@@ -229,9 +188,9 @@ class ConnectorService:
     ) -> agent_pb2.GetTaskMetricsResponse:
         """The job's metrics, from the connector's optional ``get_metrics``."""
         connector = _find_async(*_category(request))
-        meta, _ = _unwrap(connector, request.resource_meta)
+        job = _open(connector, request.resource_meta)
         call = connector.get_metrics(
-            meta,
+            job.meta,
             queries=list(request.queries),
             start_time=request.start_time,
             end_time=request.end_time,
@@ -251,9 +210,9 @@ class ConnectorService:
     ) -> AsyncIterator[agent_pb2.GetTaskLogsResponse]:
         """The job's logs, streamed from the connector's optional ``get_logs``."""
         connector = _find_async(*_category(request))
-        meta, _ = _unwrap(connector, request.resource_meta)
+        job = _open(connector, request.resource_meta)
         try:
-            produced = connector.get_logs(meta, lines=request.lines, token=request.token)
+            produced = connector.get_logs(job.meta, lines=request.lines, token=request.token)
             items = produced if hasattr(produced, "__aiter__") else _items(await produced)
             async for item in items:
                 yield _log_response(item)
@@ -284,16 +243,12 @@ class ConnectorService:
                 f"call AsyncAgentService.CreateTask",
             )
         python_inputs = await _inputs(template, inputs)
-        where = _where(connector, template)
+        ctx = _context(template, header.output_prefix, header.task_execution_metadata)
         resource = await _call(
-            connector,
-            "do",
-            connector.do(template, inputs=python_inputs, output_prefix=header.output_prefix),
+            connector, "do", run_sync_job(connector, template, python_inputs, ctx)
         )
-        output_types = _output_types(template.interface.outputs, where)
-        proto = await resource_to_proto(resource, output_types, where)
         yield agent_pb2.ExecuteTaskSyncResponse(
-            header=agent_pb2.ExecuteTaskSyncResponseHeader(resource=proto)
+            header=agent_pb2.ExecuteTaskSyncResponseHeader(resource=resource)
         )
 
     # --- AgentMetadataService -------------------------------------------------------------------

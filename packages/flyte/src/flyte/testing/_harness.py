@@ -1,11 +1,11 @@
 """ConnectorHarness: a connector driven through the real polling loop, time and faults scripted.
 
-The harness runs a task the way :class:`~flyte.connectors.AsyncConnectorExecutorMixin` does, through
-:func:`flyte.connectors._executor.run_connector_task` and so the real polling loop (backoff,
-retries of ``get``, deletion on timeout and cancellation, retries of ``RETRYABLE_FAILED``). Faults
-are injected around the connector, never inside the loop: the connector is wrapped so that calls
-are recorded, ``get`` can fail on purpose, and the resource metadata crosses JSON between calls as
-it does through the connector service.
+The harness runs a task the way a local run of a connector task does: its inputs become literals,
+the real polling loop runs the job (backoff, retries of ``get``, deletion on timeout and
+cancellation, retries of ``RETRYABLE_FAILED``; the metadata crosses its wire encoding between
+calls, as through the connector service), and its outputs come back through the task's declared
+types. Faults are injected around the connector, never inside the loop: the connector is wrapped
+so that calls are recorded and ``get`` can fail on purpose.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flyteidl.core import execution_pb2, tasks_pb2
+from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2
 
+from flyte._context import local_context
 from flyte.connectors import (
     AsyncConnector,
     AsyncConnectorExecutorMixin,
@@ -28,9 +29,10 @@ from flyte.connectors import (
     SyncConnector,
 )
 from flyte.connectors._convert import declared_types
-from flyte.connectors._executor import run_connector_task
-from flyte.connectors._resource import decode_meta, encode_meta
+from flyte.connectors._job import accepted_keywords
+from flyte.connectors._polling import run_job
 from flyte.testing._clock import ScriptedClock
+from flyte.types import TypeEngine
 
 __all__ = ["ConnectorHarness", "ConnectorRun"]
 
@@ -108,7 +110,7 @@ class ConnectorHarness:
         """
         if cancel_after_polls is not None and cancel_after_polls < 1:
             raise ValueError(f"cancel_after_polls must be at least 1, got {cancel_after_polls}")
-        template, input_types, output_types, defaults = _serialized(task)
+        template, literal_inputs, output_types = await _prepared(task, inputs or {})
         run = ConnectorRun()
         connector = _recording(self.connector, run, get_failures)
         clock = _CancellingClock(self.clock, run, cancel_after_polls)
@@ -119,13 +121,11 @@ class ConnectorHarness:
             policy = task.poll_policy if isinstance(task, AsyncConnectorExecutorMixin) else None
         started = self.clock.now()
         job = asyncio.ensure_future(
-            run_connector_task(
+            _run_to_outputs(
                 connector,
                 template,
-                {**defaults, **(inputs or {})},
-                input_types,
+                literal_inputs,
                 output_types,
-                task_name=template.id.name or template.type,
                 retries=template.metadata.retries.retries,
                 timeout=timeout.total_seconds() if timeout is not None else None,
                 policy=policy,
@@ -145,14 +145,20 @@ class ConnectorHarness:
         return run
 
 
-def _serialized(
-    task: Any,
-) -> tuple[tasks_pb2.TaskTemplate, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The task's template, its input and output types, and the defaults of its inputs."""
+async def _prepared(
+    task: Any, inputs: Mapping[str, Any]
+) -> tuple[tasks_pb2.TaskTemplate, literals_pb2.LiteralMap, dict[str, Any]]:
+    """The task's template, its inputs' literals and its output types.
+
+    A ``flyte.extend.TaskTemplate`` is prepared as a local run prepares it (its defaults filled
+    in); a ``tasks_pb2.TaskTemplate``'s types are guessed from its interface, as the connector
+    service guesses them.
+    """
     if isinstance(task, tasks_pb2.TaskTemplate):
-        inputs, outputs = task.interface.inputs, task.interface.outputs
-        return task, declared_types(inputs), declared_types(outputs), {}
-    from flyte._serialize import serialize_task
+        input_types = declared_types(task.interface.inputs)
+        literal_inputs = await TypeEngine.to_literal_map(dict(inputs), input_types)
+        return task, literal_inputs, declared_types(task.interface.outputs)
+    from flyte._runtime._pipeline import prepare
     from flyte._tasks._template import TaskTemplate
     from flyte.models import SerializationContext
 
@@ -161,9 +167,21 @@ def _serialized(
             f"ConnectorHarness.run takes a flyte.extend.TaskTemplate or a "
             f"flyteidl.core.tasks_pb2.TaskTemplate, got {task!r}"
         )
-    template = serialize_task(task, SerializationContext())
-    interface = task.interface
-    return template, dict(interface.inputs), dict(interface.outputs), dict(interface.defaults)
+    prepared = await prepare(task, inputs, SerializationContext())
+    return prepared.template, prepared.inputs, dict(task.interface.outputs)
+
+
+async def _run_to_outputs(
+    connector: ConnectorBase,
+    template: tasks_pb2.TaskTemplate,
+    inputs: literals_pb2.LiteralMap,
+    output_types: dict[str, Any],
+    **options: Any,
+) -> dict[str, Any]:
+    """Run the job under a local context; its outputs as Python values, by name."""
+    ctx = local_context(template.id.name or template.type)
+    resource = await run_job(connector, template, inputs, ctx, **options)
+    return await TypeEngine.literal_map_to_python(resource.outputs, output_types)
 
 
 def _recording(connector: ConnectorBase, run: ConnectorRun, get_failures: int) -> ConnectorBase:
@@ -174,18 +192,14 @@ def _recording(connector: ConnectorBase, run: ConnectorRun, get_failures: int) -
 
 
 class _RecordingConnector(AsyncConnector):
-    """The connector under test, its calls recorded and its first ``get`` calls failing on purpose.
-
-    The metadata is kept as the JSON bytes the connector service would hand a backend, and each
-    ``get`` and ``delete`` gets a fresh instance decoded from them: a connector whose metadata
-    cannot cross a process boundary fails here as it would behind the service.
-    """
+    """The connector under test, its calls recorded and its first ``get`` calls failing on purpose."""
 
     def __init__(self, inner: AsyncConnector, run: ConnectorRun, get_failures: int) -> None:
         self._inner = inner
         self._run = run
         self._get_failures = get_failures
         self.name = inner.name  # type: ignore[misc]  # the progress line shows the inner's name
+        self.metadata_type = inner.metadata_type  # type: ignore[misc]  # decoded as the inner's
 
     def describe(self) -> str:
         return self._inner.describe()
@@ -195,28 +209,24 @@ class _RecordingConnector(AsyncConnector):
         task_template: tasks_pb2.TaskTemplate,
         inputs: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> bytes:
+    ) -> Any:
         self._run.calls.append("create")
-        meta = await self._inner.create(task_template, inputs=inputs, **kwargs)
-        return encode_meta(meta)
+        return await _call(self._inner.create, task_template, inputs=inputs, **kwargs)
 
-    async def get(self, resource_meta: bytes, **kwargs: Any) -> Resource:
+    async def get(self, resource_meta: Any, **kwargs: Any) -> Resource:
         self._run.calls.append("get")
         failed = self._run.polls
         if failed <= self._get_failures:
             raise ConnectionError(
                 f"get failure {failed} of {self._get_failures}, injected by ConnectorHarness"
             )
-        resource = await self._inner.get(self._meta(resource_meta), **kwargs)
+        resource: Resource = await _call(self._inner.get, resource_meta, **kwargs)
         self._run.resource = resource
         return resource
 
-    async def delete(self, resource_meta: bytes, **kwargs: Any) -> None:
+    async def delete(self, resource_meta: Any, **kwargs: Any) -> None:
         self._run.calls.append("delete")
-        await self._inner.delete(self._meta(resource_meta), **kwargs)
-
-    def _meta(self, data: bytes) -> Any:
-        return decode_meta(self._inner.metadata_type, data)
+        await _call(self._inner.delete, resource_meta, **kwargs)
 
 
 class _RecordingSyncConnector(SyncConnector):
@@ -237,9 +247,14 @@ class _RecordingSyncConnector(SyncConnector):
         **kwargs: Any,
     ) -> Resource:
         self._run.calls.append("do")
-        resource = await self._inner.do(task_template, inputs=inputs, **kwargs)
+        resource: Resource = await _call(self._inner.do, task_template, inputs=inputs, **kwargs)
         self._run.resource = resource
         return resource
+
+
+async def _call(method: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the inner connector's ``method`` with the keyword arguments its signature takes."""
+    return await method(*args, **accepted_keywords(method, **kwargs))
 
 
 class _CancellingClock(Clock):

@@ -104,6 +104,7 @@ class LiteralTypeTransformer(SyncTypeTransformer[Any]):
         plain = types_pb2.LiteralType()
         plain.CopyFrom(literal_type)
         plain.ClearField("annotation")
+        plain.ClearField("structure")  # a union variant's tag names this transformer
         base = TypeEngine.guess_python_type(plain)
         values = literal_type.annotation.annotations["literal_values"]
         return Literal[tuple(base(v) for v in values)]
