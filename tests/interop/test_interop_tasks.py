@@ -26,8 +26,8 @@ from flytekit.models import task as kit_task_models  # noqa: E402
 from flytekit.tools.translator import get_serializable  # noqa: E402
 
 import flyte  # noqa: E402
-from flyte._runtime._entrypoint import main as flyte_execute  # noqa: E402
 from flyte import serialize_task  # noqa: E402
+from flyte._runtime._entrypoint import main as flyte_execute  # noqa: E402
 from flyte.models import SerializationContext  # noqa: E402
 
 #: The same tasks, once per SDK: a signature each, and the settings that reach the template.

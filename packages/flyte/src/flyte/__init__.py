@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "Resources": "flyte._tasks._resources",
     "Secret": "flyte._tasks._options",
     "TaskEnvironment": "flyte._tasks._environment",
+    "ctx": "flyte._context",
     "run": "flyte._runtime._local",
     "run_async": "flyte._runtime._local",
     "serialize": "flyte._serialize._package",

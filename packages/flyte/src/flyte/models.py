@@ -1,4 +1,5 @@
-"""The models a task is built and serialized with: its interface, the serialization context, the code bundle.
+"""The models a task is built, serialized and run with: its interface, the serialization context,
+the code bundle, and the execution context a running task gets from ``flyte.ctx()``.
 
 from flyte.models import CodeBundle, SerializationContext
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flyte._context import ExecutionId, TaskContext
 from flyte._tasks._interface import NativeInterface
 
-__all__ = ["CodeBundle", "NativeInterface", "SerializationContext"]
+__all__ = ["CodeBundle", "ExecutionId", "NativeInterface", "SerializationContext", "TaskContext"]
 
 
 @dataclass(frozen=True)

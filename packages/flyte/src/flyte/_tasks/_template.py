@@ -16,7 +16,7 @@ import hashlib
 import inspect
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flyte._tasks._docstring import Docstring, parse_docstring
@@ -51,21 +51,21 @@ class TaskTemplate:
     and ``timeout`` a timedelta or None.
     """
 
+    # Keyword-only fields are marked one by one: the KW_ONLY marker breaks get_type_hints on 3.10.
     name: str = ""
     interface: NativeInterface = field(default_factory=NativeInterface)
-    _: KW_ONLY
-    plugin_config: Any = None
-    image: str | None = None
-    resources: Resources | None = None
-    env_vars: Mapping[str, str] = field(default_factory=dict)
-    secrets: Sequence[str | Secret] = ()
-    cache: bool | str | Cache = False
-    retries: int = 0
-    timeout: datetime.timedelta | float | None = None
-    interruptible: bool | None = None
-    pod_template: PodTemplate | str | None = None
-    description: str | None = None
-    deprecated: str = ""
+    plugin_config: Any = field(default=None, kw_only=True)
+    image: str | None = field(default=None, kw_only=True)
+    resources: Resources | None = field(default=None, kw_only=True)
+    env_vars: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+    secrets: Sequence[str | Secret] = field(default=(), kw_only=True)
+    cache: bool | str | Cache = field(default=False, kw_only=True)
+    retries: int = field(default=0, kw_only=True)
+    timeout: datetime.timedelta | float | None = field(default=None, kw_only=True)
+    interruptible: bool | None = field(default=None, kw_only=True)
+    pod_template: PodTemplate | str | None = field(default=None, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
+    deprecated: str = field(default="", kw_only=True)
 
     task_type: ClassVar[str] = "python-task"
     task_type_version: ClassVar[int] = 0
