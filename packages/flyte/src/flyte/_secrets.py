@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import os
 
-from flyte.errors import FlyteError
+from flyte.errors import SecretNotFoundError
 
-__all__ = ["SecretNotFoundError", "Secrets"]
+__all__ = ["Secrets"]
 
 ENV_PREFIX = "_FSEC_"
 DEFAULT_DIR = os.path.join(os.sep, "etc", "secrets")
-
-
-class SecretNotFoundError(FlyteError, LookupError):
-    """A secret is neither in its environment variable nor in its file."""
 
 
 class Secrets:

@@ -16,6 +16,7 @@ __all__ = [
     "PluginLoadError",
     "PluginNotFoundError",
     "RegistrationError",
+    "SecretNotFoundError",
     "TaskDefinitionError",
     "TaskInputError",
     "TaskRunError",
@@ -40,6 +41,10 @@ class RegistrationError(FlyteError, ValueError):
 
     Registering an object of the wrong kind is a ``TypeError``, as for any misused argument.
     """
+
+
+class SecretNotFoundError(FlyteError, LookupError):
+    """A secret is neither in its environment variable nor in its file (see ``flyte.ctx().secrets``)."""
 
 
 class TypeTransformerFailedError(FlyteError, TypeError, ValueError):
