@@ -4,7 +4,8 @@ A plugin of each kind is written by the installed flyte-core's scaffold, built i
 hatchling, and installed into one fresh venv beside the project's wheels (the project's own
 distributions come from the wheel files, never from the index). There each shows up in
 `flyte plugins` as loaded, its generated tests pass, and its README's usage example runs a task
-that uses it.
+that uses it. New and shipped plugins register one way, through entry points that name their
+classes: with a plugin switched off, importing its package registers nothing.
 """
 
 from __future__ import annotations
@@ -111,12 +112,18 @@ def test_the_generated_tests_pass_against_the_installed_wheel(
     assert "site-packages" in _run([str(venv / "bin" / "python"), "-c", where]).stdout
 
 
-def run_readme_example(readme: Path, venv: Path, folder: Path) -> str:
-    """Run the Python code blocks of ``readme`` as one script in ``venv``; return its last line."""
+def readme_example(readme: Path, folder: Path) -> Path:
+    """The Python code blocks of ``readme``, written as one script in ``folder``."""
     blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(), re.MULTILINE | re.DOTALL)
     assert blocks, f"{readme} has no Python example"
     script = folder / "example.py"
     script.write_text("\n".join(blocks))
+    return script
+
+
+def run_readme_example(readme: Path, venv: Path, folder: Path) -> str:
+    """Run the Python code blocks of ``readme`` as one script in ``venv``; return its last line."""
+    script = readme_example(readme, folder)
     return _run([str(venv / "bin" / "python"), str(script)], cwd=folder).stdout.splitlines()[-1]
 
 
@@ -142,6 +149,39 @@ def test_a_shipped_plugins_readme_example_runs(
     monkeypatch.setenv("FLYTE_BATCH_JOB_DIR", str(tmp_path / "jobs"))
     readme = ROOT / "plugins" / folder / "README.md"
     assert re.fullmatch(SHIPPED_PRINTS[folder], run_readme_example(readme, venv, tmp_path))
+
+
+#: What the error of each kind's README example says when its plugin is switched off.
+NOT_FOUND = {
+    "transformer": "no transformer for the type ",
+    "task": "PluginNotFoundError: no task plugin is registered for the plugin config type ",
+    "connector": "ConnectorNotFoundError: no connector serves the task type ",
+}
+
+#: Each plugin, new and shipped, by its name (its distribution is flyteplugins-NAME); its kind.
+EVERY_PLUGIN = {**{f"acme-{kind}": kind for kind in KINDS}, **SHIPPED}
+
+
+@pytest.mark.parametrize(("name", "kind"), EVERY_PLUGIN.items())
+def test_importing_a_plugin_registers_nothing_its_entry_points_do(
+    name: str, kind: str, plugins: dict[str, Path], venv: Path, tmp_path: Path
+) -> None:
+    # Every plugin registers one way: its entry points name its classes. Switched off, its
+    # README example imports the package and still finds nothing registered.
+    folder = ROOT / "plugins" / name if name in SHIPPED else plugins[kind]
+    script = readme_example(folder / "README.md", tmp_path)
+    env = {**_environment(), "FLYTE_DISABLED_PLUGINS": f"flyteplugins-{name}"}
+    env["FLYTE_BATCH_JOB_DIR"] = str(tmp_path / "jobs")
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert NOT_FOUND[kind] in out.stderr.splitlines()[-1], out.stderr
 
 
 def _shape(pyproject: str) -> str:

@@ -17,9 +17,12 @@ FILES = {
     "connector": ["client.py", "config.py", "connector.py", "task.py"],
 }
 
+#: Each kind's entry points name the classes themselves: importing the package registers nothing.
 ENTRY_POINTS = {
-    "transformer": {"flyte.transformers": {"money": "flyteplugins.money"}},
-    "task": {"flyte.tasks": {"money": "flyteplugins.money"}},
+    "transformer": {
+        "flyte.transformers": {"money": "flyteplugins.money.transformer:MoneyTransformer"}
+    },
+    "task": {"flyte.tasks": {"money": "flyteplugins.money.task:MoneyTask"}},
     "connector": {
         "flyte.connectors": {"money": "flyteplugins.money.connector:MoneyConnector"},
         "flyte.tasks": {"money": "flyteplugins.money.task:MoneyTask"},
@@ -111,7 +114,10 @@ def test_a_package_and_distribution_of_the_authors_choosing(tmp_path: Path) -> N
     }
     pyproject = (root / "pyproject.toml").read_text()
     assert 'name = "acme-flyte-units"' in pyproject
-    assert '[project.entry-points."flyte.transformers"]\nunits = "acme.flyte_units"\n' in pyproject
+    assert (
+        '[project.entry-points."flyte.transformers"]\n'
+        'units = "acme.flyte_units.transformer:UnitsTransformer"\n'
+    ) in pyproject
     assert 'packages = ["src/acme"]' in pyproject
     assert "from acme.flyte_units import Units" in (root / "README.md").read_text()
 

@@ -74,7 +74,9 @@ def test_containers_and_unions_of_positive_ints() -> None:
 def test_the_transformer_is_declared_under_flyte_transformers() -> None:
     entry_points = importlib.metadata.distribution("flyteplugins-positive-int").entry_points
     declared = {ep.name: ep.value for ep in entry_points if ep.group == "flyte.transformers"}
-    assert declared == {"positive_int": "flyteplugins.positive_int"}
+    assert declared == {
+        "positive_int": "flyteplugins.positive_int.transformer:PositiveIntTransformer"
+    }
     assert isinstance(TypeEngine.get_transformer(PositiveInt), PositiveIntTransformer)
 
 

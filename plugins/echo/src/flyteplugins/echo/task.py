@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flyte.extend import AsyncFunctionTaskTemplate, TaskDefinitionError, TaskPluginRegistry
+from flyte.extend import AsyncFunctionTaskTemplate, TaskDefinitionError
 from flyte.models import SerializationContext
 
 __all__ = ["Echo", "EchoTask"]
@@ -53,6 +53,3 @@ class EchoTask(AsyncFunctionTaskTemplate):
         """Return the inputs as the outputs, as the backend does; the function body is not run."""
         outputs = dict(zip(self.interface.outputs, inputs.values(), strict=True))
         return self.interface.outputs_from_dict(outputs)
-
-
-TaskPluginRegistry.register(Echo, EchoTask)

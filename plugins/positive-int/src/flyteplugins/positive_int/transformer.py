@@ -6,7 +6,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte.types import TypeEngine, TypeTransformer, TypeTransformerFailedError
+from flyte.types import TypeTransformer, TypeTransformerFailedError
 
 __all__ = ["PositiveInt", "PositiveIntTransformer"]
 
@@ -73,6 +73,3 @@ class PositiveIntTransformer(TypeTransformer[PositiveInt]):
     def guess_python_type(self, literal_type: types_pb2.LiteralType) -> type[PositiveInt]:
         """A literal type tagged ``PositiveInt`` stands for PositiveInt."""
         return PositiveInt
-
-
-TypeEngine.register(PositiveIntTransformer())

@@ -40,13 +40,13 @@ KINDS = {
             "transformer",
             "A {{class_name}} type for flyte: a non-empty text, as a STRING literal tagged "
             "{{class_name}}.",
-            (("flyte.transformers", "{{package}}"),),
+            (("flyte.transformers", "{{package}}.transformer:{{class_name}}Transformer"),),
         ),
         PluginKind(
             "task",
             "A task plugin for flyte: function tasks of type {{module}}, with a config for the "
             "backend.",
-            (("flyte.tasks", "{{package}}"),),
+            (("flyte.tasks", "{{package}}.task:{{class_name}}Task"),),
         ),
         PluginKind(
             "connector",
