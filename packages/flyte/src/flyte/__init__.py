@@ -11,11 +11,17 @@
     print(flyte.run(greet, name="world"))
 
 Importing flyte imports no plugin and reads no entry point: attributes resolve on first use.
+``flyte.__version__`` is the installed flyte-core's version, read from its metadata.
 """
 
 from __future__ import annotations
 
 from flyte._lazy import lazy_attributes
+
+# typing costs `import flyte` milliseconds; the checker alone needs what follows.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from flyte._version import __version__ as __version__
 
 __all__: list[str] = []
 
@@ -27,6 +33,7 @@ _LAZY: dict[str, str] = {
     "Resources": "flyte._tasks._resources",
     "Secret": "flyte._tasks._options",
     "TaskEnvironment": "flyte._tasks._environment",
+    "__version__": "flyte._version",
     "ctx": "flyte._context",
     "run": "flyte._runtime._local",
     "run_async": "flyte._runtime._local",
