@@ -16,14 +16,33 @@ Importing flyte imports no plugin and reads no entry point: attributes resolve o
 
 from __future__ import annotations
 
-from flyte._lazy import lazy_attributes
+from flyte._lazy import lazy_attributes as _lazy_attributes
 
 # typing costs `import flyte` milliseconds; the checker alone needs what follows.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from flyte._context import ctx
+    from flyte._runtime._local import run, run_async
+    from flyte._serialize._package import serialize
+    from flyte._serialize._task import serialize_task
+    from flyte._tasks._environment import TaskEnvironment
+    from flyte._tasks._options import Cache, PodTemplate, Secret
+    from flyte._tasks._resources import GPU, Resources
     from flyte._version import __version__ as __version__
 
-__all__: list[str] = []
+__all__ = [
+    "GPU",
+    "Cache",
+    "PodTemplate",
+    "Resources",
+    "Secret",
+    "TaskEnvironment",
+    "ctx",
+    "run",
+    "run_async",
+    "serialize",
+    "serialize_task",
+]
 
 #: Public attribute -> the module that defines it, imported on first access.
 _LAZY: dict[str, str] = {
@@ -42,4 +61,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)

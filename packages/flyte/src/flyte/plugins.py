@@ -13,11 +13,12 @@ plugin would otherwise be recorded and skipped.
 
 from __future__ import annotations
 
-from flyte._discovery import GROUPS, PluginRecord, PluginStatus, load_all, records
+from flyte import _discovery
+from flyte._discovery import GROUPS, PluginRecord, PluginStatus
 
 __all__ = ["GROUPS", "PluginRecord", "PluginStatus", "list_plugins"]
 
 
 def list_plugins(*, load: bool = True) -> list[PluginRecord]:
     """Every plugin of the three groups; with ``load`` (the default) each is loaded first."""
-    return list(load_all() if load else records())
+    return list(_discovery.load_all() if load else _discovery.records())

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flyte._lazy import lazy_attributes
+from flyte._lazy import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
     from flyte.testing._backend import (
@@ -75,4 +75,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)

@@ -15,12 +15,12 @@ or declare the transformer under the ``flyte.transformers`` entry points of your
 """
 
 from flyte.errors import TypeTransformerFailedError
-from flyte.types._builtins import register_builtins
+from flyte.types._builtins import register_builtins as _register_builtins
 from flyte.types._engine import TypeEngine
 from flyte.types._pickle import Pickled
 from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
-register_builtins()
+_register_builtins()
 
 __all__ = [
     "Pickled",
