@@ -50,8 +50,19 @@ FLYTEKIT = "flytekit==1.16.31"
 
 #: What flyte-core can use but never requires: its extras, and pydantic for pydantic models.
 #: flyte's tests run with them on the newest Python and without them on the others.
-OPTIONAL_EXTRAS = "fsspec,metrics"
+OPTIONAL_EXTRAS = "fsspec,metrics,s3"
 PYDANTIC = "pydantic>=2"
+
+#: The S3-compatible server the tests, the interop session and the benchmarks start on loopback
+#: (moto's server mode), pinned with the boto3 and botocore that s3fs's aiobotocore accepts: a
+#: resolver left alone may pair moto's boto3 with a botocore aiobotocore refuses.
+S3_TEST_SERVER = [
+    "moto[server]==5.2.5",
+    "s3fs==2026.9.0",
+    "aiobotocore==3.10.0",
+    "botocore==1.43.117",
+    "boto3==1.43.117",
+]
 
 
 def _interpreter_version(executable: str) -> str:
@@ -177,7 +188,7 @@ def tests(session: nox.Session, package: str) -> None:
     session.install(*TEST_REQUIREMENTS)
     if package == "flyte" and session.python == DEFAULT_PYTHON:
         core = Path(wheel_of(wheelhouse, "flyte")).as_uri()
-        session.install(f"flyte-core[{OPTIONAL_EXTRAS}] @ {core}", PYDANTIC)
+        session.install(f"flyte-core[{OPTIONAL_EXTRAS}] @ {core}", PYDANTIC, *S3_TEST_SERVER)
     session.run(
         "pytest",
         str(PACKAGES[package] / "tests"),
@@ -210,7 +221,7 @@ def interop(session: nox.Session) -> None:
     """Check that literals and templates cross between this SDK and flytekit, both ways."""
     install_project_wheels(session, *PACKAGES)
     # kubernetes: flytekit's PodTemplate needs it to compare pod templates.
-    session.install(FLYTEKIT, "kubernetes", PYDANTIC, *TEST_REQUIREMENTS)
+    session.install(FLYTEKIT, "kubernetes", PYDANTIC, *S3_TEST_SERVER, *TEST_REQUIREMENTS)
     session.run(
         "pytest",
         str(ROOT / "tests" / "interop"),

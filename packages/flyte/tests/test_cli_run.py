@@ -220,3 +220,17 @@ def test_a_task_file_named_like_another_module_is_refused(
     module = file_name.removesuffix(".py")
     assert f"would be imported as the module '{module}', but '{module}' is {other}" in err
     assert "rename the file" in err
+
+
+def test_the_raw_data_folder_is_printed_and_can_be_moved(
+    tasks_file: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[2]"]) == 0
+    default = capsys.readouterr().err
+    assert default.startswith("raw data: ") and "flyte-raw-data" in default
+    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", str(tmp_path / "raw"))
+    assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[2]"]) == 0
+    assert capsys.readouterr().err.startswith(f"raw data: {tmp_path / 'raw'}/local-")

@@ -40,6 +40,7 @@ __all__ = [
     "TaskContext",
     "container_context",
     "ctx",
+    "default_raw_data_prefix",
     "local_context",
     "running",
 ]
@@ -104,13 +105,18 @@ def running(context: TaskContext) -> Iterator[TaskContext]:
 def local_context(task_name: str) -> TaskContext:
     """The context of a new local run of ``task_name``."""
     name = f"local-{uuid.uuid4().hex[:12]}"
-    base = os.environ.get(RAW_OUTPUT_DATA_PREFIX_ENV) or default_raw_data_folder()
     return TaskContext(
         task_name=task_name,
         execution_id=ExecutionId(name=name),
-        raw_data_prefix=base.rstrip("/") + "/" + name,
+        raw_data_prefix=default_raw_data_prefix().rstrip("/") + "/" + name,
         secrets=Secrets(local=True),
     )
+
+
+def default_raw_data_prefix() -> str:
+    """The raw-data prefix of local runs: ``FLYTE_RAW_OUTPUT_DATA_PREFIX``, else the default
+    folder; each run takes a folder of its own under it."""
+    return os.environ.get(RAW_OUTPUT_DATA_PREFIX_ENV) or default_raw_data_folder()
 
 
 def default_raw_data_folder() -> str:

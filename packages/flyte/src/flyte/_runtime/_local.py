@@ -22,13 +22,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from flyteidl.core import errors_pb2, execution_pb2
 
 from flyte import _storage
-from flyte._context import local_context
+from flyte._context import TaskContext, local_context
 from flyte._runtime._documents import Failure
 from flyte._runtime._entrypoint import ERROR_FILE, OUTPUTS_FILE, read_literal_map
 from flyte._runtime._pipeline import collect, execute, prepare
@@ -37,7 +37,7 @@ from flyte._tasks._template import TaskTemplate
 from flyte.errors import TaskRunError
 from flyte.models import SerializationContext
 
-__all__ = ["run", "run_async", "run_isolated"]
+__all__ = ["run", "run_async", "run_isolated", "run_local"]
 
 _IN_PROCESS = SerializationContext()
 
@@ -49,8 +49,23 @@ async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
     exception when its body (or its connector's job) failed, and :class:`TaskRunError` for any
     other failure, with the code its error document would carry.
     """
+    return await run_local(task, inputs)
+
+
+async def run_local(
+    task: TaskTemplate,
+    inputs: Mapping[str, Any],
+    context: TaskContext | None = None,
+    *,
+    root_dir: str | None = None,
+) -> Any:
+    """Run ``task`` on ``inputs`` under ``context`` (a new local one when None; a caller makes
+    its own to show where the raw data goes): here, or with ``root_dir`` as :func:`run_isolated`."""
+    if root_dir is not None:
+        return await _run_in_child(task, root_dir, inputs, context or local_context(task.name))
     prepared = await prepare(task, inputs, _IN_PROCESS)
-    outcome = await execute(task, prepared.template, prepared.inputs, local_context(task.name))
+    context = context or local_context(task.name)
+    outcome = await execute(task, prepared.template, prepared.inputs, context)
     if isinstance(outcome, Failure):
         raise _failed(task, outcome)
     return await collect(task, outcome)
@@ -63,13 +78,19 @@ async def run_isolated(task: TaskTemplate, root_dir: str, /, **inputs: Any) -> A
     from its code bundle, and reads and writes the literals as files; any failure is a
     :class:`TaskRunError` made from its error document.
     """
+    return await _run_in_child(task, root_dir, inputs, local_context(task.name))
+
+
+async def _run_in_child(
+    task: TaskTemplate, root_dir: str, inputs: Mapping[str, Any], context: TaskContext
+) -> Any:
     workdir = os.path.join(_runs_folder(), str(next(_run_numbers)))
     os.mkdir(workdir)
     try:
         sctx = SerializationContext(
             input_path=os.path.join(workdir, "inputs.pb"),
             output_path=os.path.join(workdir, "outputs"),
-            raw_output_path=local_context(task.name).raw_data_prefix,
+            raw_output_path=context.raw_data_prefix,
             root_dir=root_dir,
         )
         prepared = await prepare(task, inputs, sctx)

@@ -58,8 +58,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    from flyte._context import local_context
     from flyte._runtime._inputs import parse_input
-    from flyte._runtime._local import run_async, run_isolated
+    from flyte._runtime._local import run_local
     from flyte._serialize._loader import find_tasks, load_module, root_of
     from flyte.errors import TaskInputError
 
@@ -71,10 +72,10 @@ async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
         )
     raw = _raw_inputs(args.inputs, list(task.interface.inputs), task.name)
     inputs = {n: await parse_input(n, text, task.interface.inputs[n]) for n, text in raw.items()}
-    if args.isolated:
-        result = await run_isolated(task, str(root_of(args.file)), **inputs)
-    else:
-        result = await run_async(task, **inputs)
+    context = local_context(task.name)
+    print(f"raw data: {context.raw_data_prefix}", file=sys.stderr, flush=True)
+    root = str(root_of(args.file)) if args.isolated else None
+    result = await run_local(task, inputs, context, root_dir=root)
     names = list(task.interface.outputs)
     return task.interface.outputs_to_dict(result), names
 

@@ -14,12 +14,16 @@
         async with serve_connectors(MyConnector()) as service:
             await service.async_agent.CreateTask(request)  # flyteidl's stub, over loopback
 
+    def test_files_cross_a_real_object_store(s3_store):  # moto's S3 server, on loopback
+        f = flyte.io.File.from_local_sync("data.csv", s3_store.uri("data.csv"))
+
     def test_the_installed_plugin_is_served():
         with connector_service_process() as service:  # `flyte serve connector`, a process
             resource = asyncio.run(run_as_backend(service.address, template, inputs))
 
 The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
-the fixtures ``flyte_registries``, ``scripted_clock`` and, with pytest-asyncio,
+the fixtures ``flyte_registries``, ``scripted_clock``, ``s3_store`` (an S3-compatible server on
+loopback, :func:`s3_server`, with a fresh bucket per test) and, with pytest-asyncio,
 ``connector_service``. Importing this package is cheap: each name below is imported on first use.
 """
 
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     )
     from flyte.testing._clock import ScriptedClock
     from flyte.testing._harness import ConnectorHarness, ConnectorRun
+    from flyte.testing._object_store import S3Server, s3_server
     from flyte.testing._registries import isolated_registries
     from flyte.testing._round_trip import assert_round_trip
     from flyte.testing._service import HealthStub, ServedConnectors, serve_connectors
@@ -47,6 +52,7 @@ __all__ = [
     "ConnectorRun",
     "ConnectorServiceProcess",
     "HealthStub",
+    "S3Server",
     "ScriptedClock",
     "ServedConnectors",
     "assert_round_trip",
@@ -54,6 +60,7 @@ __all__ = [
     "isolated_registries",
     "list_agents",
     "run_as_backend",
+    "s3_server",
     "serve_connectors",
 ]
 
@@ -64,6 +71,7 @@ _LAZY: dict[str, str] = {
     "ConnectorRun": "flyte.testing._harness",
     "ConnectorServiceProcess": "flyte.testing._backend",
     "HealthStub": "flyte.testing._service",
+    "S3Server": "flyte.testing._object_store",
     "ScriptedClock": "flyte.testing._clock",
     "ServedConnectors": "flyte.testing._service",
     "assert_round_trip": "flyte.testing._round_trip",
@@ -71,6 +79,7 @@ _LAZY: dict[str, str] = {
     "isolated_registries": "flyte.testing._registries",
     "list_agents": "flyte.testing._backend",
     "run_as_backend": "flyte.testing._backend",
+    "s3_server": "flyte.testing._object_store",
     "serve_connectors": "flyte.testing._service",
 }
 

@@ -5,6 +5,9 @@ fixture is first used. ``-p no:flyte`` turns it off.
 
 - ``flyte_registries``: the test runs inside :func:`flyte.testing.isolated_registries`.
 - ``scripted_clock``: a fresh :class:`flyte.testing.ScriptedClock`.
+- ``s3_store``: an S3-compatible server on loopback (:func:`flyte.testing.s3_server`, one per
+  session) with a fresh bucket for the test, its variables set for the test; skipped where
+  ``moto[server]`` or s3fs is not installed.
 - ``connector_service`` (async, with pytest-asyncio): :func:`flyte.testing.serve_connectors`
   of whatever the test registers; it runs inside isolated registries too.
 """
@@ -18,6 +21,7 @@ import pytest
 
 if TYPE_CHECKING:
     from flyte.testing._clock import ScriptedClock
+    from flyte.testing._object_store import S3Server
 
 
 @pytest.fixture
@@ -35,6 +39,26 @@ def scripted_clock() -> ScriptedClock:
     from flyte.testing._clock import ScriptedClock
 
     return ScriptedClock()
+
+
+@pytest.fixture(scope="session")
+def _s3_server() -> Iterator[S3Server]:
+    """One S3 test server for the session, its variables not set (``s3_store`` sets them)."""
+    pytest.importorskip("moto.server", reason="the S3 test server needs moto[server]")
+    pytest.importorskip("s3fs", reason="s3:// needs s3fs (flyte-core[s3])")
+    from flyte.testing._object_store import s3_server
+
+    with s3_server(set_env=False) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_store(_s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """The session's S3 test server with a new bucket, its variables set for this test."""
+    server = _s3_server.new_bucket()
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
+    return server
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,243 @@
+"""Moving bytes: whole small documents, streamed files, and many files at once with a bound.
+
+A local path is read and written directly; anything else goes through the fsspec filesystem of
+its store (:mod:`._filesystems`). Nothing half-written is ever left where a reader would take it
+for whole: a local file is written beside its target and renamed into place, and an object-store
+write that fails is discarded (S3 publishes a multipart upload only when it completes).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import IO, Any
+
+from flyte._storage._errors import storage_error
+from flyte._storage._filesystems import filesystem
+from flyte._storage._paths import is_local, local_path, protocol
+
+__all__ = [
+    "CHUNK_BYTES",
+    "MAX_CONCURRENT_TRANSFERS",
+    "PARTS_AT_ONCE",
+    "copy_files",
+    "exists",
+    "get_file",
+    "list_files",
+    "open_reader",
+    "open_writer",
+    "put_file",
+    "read_bytes",
+    "write_bytes",
+]
+
+#: The part size of a streamed transfer of one file.
+CHUNK_BYTES = 8 * 2**20
+#: How many parts of one file move at once. A transfer's memory stays under about
+#: ``3 * CHUNK_BYTES * PARTS_AT_ONCE`` (48 MiB) whatever the file's size: botocore holds a copy
+#: of each part it sends or receives.
+PARTS_AT_ONCE = 2
+#: How many files move at once when many do (a folder's upload or download).
+MAX_CONCURRENT_TRANSFERS = 32
+#: What bounds the memory of s3fs's put_file and get_file (its defaults hold 10 parts of 50 MiB).
+_S3_PARTS = {"chunksize": CHUNK_BYTES, "max_concurrency": PARTS_AT_ONCE}
+
+
+def read_bytes(uri: str) -> bytes:
+    """The content of the local path or URI ``uri``; raises :class:`StorageError`."""
+    try:
+        if is_local(uri):
+            with open(local_path(uri), "rb") as f:
+                return f.read()
+        data: bytes = filesystem(uri).cat_file(uri)
+        return data
+    except Exception as exc:
+        raise storage_error("read", uri, exc) from exc
+
+
+def write_bytes(uri: str, data: bytes) -> None:
+    """Write ``data`` to the local path or URI ``uri``, making folders as needed."""
+    try:
+        with open_writer(uri) as f:
+            f.write(data)
+    except Exception as exc:
+        raise storage_error("write", uri, exc) from exc
+
+
+def exists(uri: str) -> bool:
+    """Whether a file or folder is at ``uri``."""
+    try:
+        if is_local(uri):
+            return os.path.exists(local_path(uri))
+        return bool(filesystem(uri).exists(uri))
+    except Exception as exc:
+        raise storage_error("check", uri, exc) from exc
+
+
+@contextmanager
+def open_reader(uri: str) -> Iterator[IO[bytes]]:
+    """A binary file object reading ``uri`` as a stream (an object store's, block by block)."""
+    try:
+        f = open(local_path(uri), "rb") if is_local(uri) else filesystem(uri).open(uri, "rb")  # noqa: SIM115
+    except Exception as exc:
+        raise storage_error("read", uri, exc) from exc
+    with f:
+        yield f
+
+
+@contextmanager
+def open_writer(uri: str) -> Iterator[IO[bytes]]:
+    """A binary file object writing ``uri`` as a stream; what it wrote appears only if the block
+    ends without an exception (otherwise it is discarded, and the exception goes on)."""
+    if is_local(uri):
+        path = local_path(uri)
+        partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            f = open(partial, "wb")  # noqa: SIM115
+        except Exception as exc:
+            raise storage_error("write", uri, exc) from exc
+        try:
+            with f:
+                yield f
+        except BaseException:
+            _remove(partial)
+            raise
+        try:
+            os.replace(partial, path)
+        except Exception as exc:
+            _remove(partial)
+            raise storage_error("write", uri, exc) from exc
+        return
+    try:
+        remote = filesystem(uri).open(uri, "wb")
+    except Exception as exc:
+        raise storage_error("write", uri, exc) from exc
+    try:
+        yield remote
+    except BaseException:
+        # fsspec's own __exit__ would close, which commits what was written so far.
+        _discard(remote)
+        raise
+    try:
+        remote.close()
+    except Exception as exc:
+        _discard(remote)
+        raise storage_error("write", uri, exc) from exc
+
+
+def put_file(source: str, uri: str) -> None:
+    """Upload the local file ``source`` to ``uri``, streamed in :data:`CHUNK_BYTES` parts."""
+    try:
+        if not os.path.isfile(source):
+            raise FileNotFoundError(f"no file at {source}")
+        if is_local(uri):
+            _copy_local(source, local_path(uri))
+            return
+        filesystem(uri).put_file(source, uri, **_parts(uri))
+    except Exception as exc:
+        raise storage_error("upload to", uri, exc) from exc
+
+
+def get_file(uri: str, target: str) -> None:
+    """Download ``uri`` to the local path ``target``, streamed; ``target`` appears whole or not at all."""
+    try:
+        if is_local(uri):
+            _copy_local(local_path(uri), target)
+            return
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        partial = f"{target}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            filesystem(uri).get_file(uri, partial, **_parts(uri))
+            os.replace(partial, target)
+        finally:
+            _remove(partial)
+    except Exception as exc:
+        raise storage_error("download", uri, exc) from exc
+
+
+def copy_files(
+    pairs: Sequence[tuple[str, str]], *, max_concurrency: int = MAX_CONCURRENT_TRANSFERS
+) -> None:
+    """Copy each (source, target) pair, at most ``max_concurrency`` at a time.
+
+    Every pair goes the same way: local to local, local to one store, or one store to local.
+    Through an asynchronous store (s3fs, gcsfs, adlfs) the copies run as one batch on fsspec's
+    event loop; otherwise on a pool of ``max_concurrency`` threads.
+    """
+    if not pairs:
+        return
+    sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
+    upload, download = not is_local(targets[0]), not is_local(sources[0])
+    remote = targets[0] if upload else sources[0] if download else ""
+    where = remote or targets[0]
+    try:
+        fs = filesystem(remote) if remote else None
+        if fs is not None and getattr(fs, "async_impl", False):
+            if upload:
+                fs.put(sources, targets, batch_size=max_concurrency)
+            else:
+                for target in targets:
+                    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                fs.get(sources, targets, batch_size=max_concurrency)
+            return
+        one = put_file if upload else get_file if download else _copy_pair
+        workers = max(1, min(max_concurrency, len(pairs)))
+        with concurrent.futures.ThreadPoolExecutor(workers, "flyte-transfer") as pool:
+            for done in pool.map(lambda pair: one(*pair), pairs):
+                del done
+    except Exception as exc:
+        raise storage_error("copy files to" if upload else "copy files from", where, exc) from exc
+
+
+def list_files(uri: str) -> list[str]:
+    """Every file under the folder or prefix ``uri``, at any depth, as full paths or URIs, sorted."""
+    try:
+        if is_local(uri):
+            root = local_path(uri)
+            if not os.path.isdir(root):
+                raise FileNotFoundError(f"no folder at {root}")
+            return sorted(
+                os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
+            )
+        fs = filesystem(uri)
+        return sorted(fs.unstrip_protocol(p) for p in fs.find(uri.rstrip("/") + "/"))
+    except Exception as exc:
+        raise storage_error("list", uri, exc) from exc
+
+
+def _parts(uri: str) -> dict[str, int]:
+    return _S3_PARTS if protocol(uri) in ("s3", "s3a") else {}
+
+
+def _copy_pair(source: str, target: str) -> None:
+    _copy_local(local_path(source), local_path(target))
+
+
+def _copy_local(source: str, target: str) -> None:
+    """Copy a local file, streamed by the OS; the target appears whole or not at all."""
+    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+    partial = f"{target}.{uuid.uuid4().hex[:8]}.part"
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    finally:
+        _remove(partial)
+
+
+def _remove(path: str) -> None:
+    with suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def _discard(f: Any) -> None:
+    # Discarding is cleanup: the failure that called for it is the one to report.
+    with suppress(Exception):
+        f.discard()
+    # Marked closed, or fsspec's __del__ would close it, publishing what was discarded.
+    with suppress(Exception):
+        f.closed = True
