@@ -230,7 +230,8 @@ def test_the_raw_data_folder_is_printed_and_can_be_moved(
 ) -> None:
     assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[2]"]) == 0
     default = capsys.readouterr().err
-    assert default.startswith("raw data: ") and "flyte-raw-data" in default
+    assert default.startswith("raw data: ")
+    assert "flyte-raw-data" in default
     monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", str(tmp_path / "raw"))
     assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[2]"]) == 0
     assert capsys.readouterr().err.startswith(f"raw data: {tmp_path / 'raw'}/local-")
