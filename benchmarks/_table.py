@@ -1,13 +1,34 @@
-"""The table every benchmark prints: one row per case, with its ratio to the run's baseline."""
+"""The table every benchmark prints: one row per case, with its ratio to the run's baseline.
+
+A figure with a target says whether it met it, with :func:`judge`.
+"""
 
 from __future__ import annotations
 
+import operator
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-__all__ = ["median_seconds", "print_table"]
+__all__ = ["judge", "median_seconds", "print_table"]
+
+#: The comparisons a target may make, by the sign its line shows.
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+
+
+def judge(value: float, comparison: str, limit: float, unit: str = "") -> str:
+    """A target's line for ``value``: ``target <= 150 us: met``, or ``...: MISSED``.
+
+    ``comparison`` is one of :data:`COMPARISONS`; ``unit`` follows the limit as written
+    (``" us"``, ``"x"`` for a ratio).
+    """
+    verdict = "met" if COMPARISONS[comparison](value, limit) else "MISSED"
+    return f"target {comparison} {limit:g}{unit}: {verdict}"
 
 
 def median_seconds(command: Sequence[str], runs: int, env: dict[str, str] | None = None) -> float:

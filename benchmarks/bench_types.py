@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baselines import FLYTE_SDK, FLYTEKIT, THIS_PYTHON, run_in
-from _table import print_table
+from _table import judge, print_table
 
 WORKER = Path(__file__).resolve().parent / "_types_worker.py"
 CASES = ["list[int]", "dict[str,float]", "list[dataclass]", "str 10MB"]
@@ -88,7 +88,7 @@ def main() -> None:
             size = SIZES[case] if args.scale == 1.0 else f"{args.scale:g} x {SIZES[case]}"
             title = f"{case} {direction} ({size}) on Python {THIS_PYTHON}, best of runs"
             print_table(title, rows, "floor")
-    print(f"\nflyte-core's worst ratio to the floor: {worst:.2f} (target <= 1.50)")
+    print(f"\nflyte-core's worst ratio to the floor: {worst:.2f} ({judge(worst, '<=', 1.5, 'x')})")
 
 
 if __name__ == "__main__":
