@@ -1,11 +1,17 @@
-"""Tasks: serializing 1,000 tasks and the overhead of a local run, against flytekit in one run.
+"""Tasks: serializing 1,000 tasks, local runs and what a connector task's run costs.
 
     python benchmarks/bench_tasks.py [--tasks 1000] [--runs 300]
 
 flytekit runs in its bench-only venv (benchmarks/_baselines.py), on the newest Python it supports
 where that is not this one (its column then names it); each figure is the best of several
 repeats, so that a noisy neighbour on a shared machine inflates none of them. A row is one entry
-of MEASURES, reported by both sides under the same key.
+of MEASURES, reported by both sides under the same key, or by flyte-core alone.
+
+The connector task's job ends at its connector's first ``get``, polled at once, so its row is the
+cost of a run's own path: serializing the task once and converting each value once each way
+(inputs to literals and back, outputs to literals and back). The calls are counted by wrapping
+``TypeEngine``'s conversions and ``serialize_task`` wherever a flyte module looks them up. flytekit
+has no row for it: its local connector run sleeps 1 s before each ``get``.
 """
 
 from __future__ import annotations
@@ -15,23 +21,58 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baselines import FLYTEKIT, THIS_PYTHON, run_in
+from _table import judge
 
 REPEATS = 5
 
-#: The rows of the table: label (formatted with the arguments), the key both sides report, unit.
+
+class Target(NamedTuple):
+    """What a row's figure must be, in the row's unit: ``Target("<=", 150)``."""
+
+    comparison: str
+    limit: float
+
+
+class Measure(NamedTuple):
+    """A row: its label (formatted with the arguments), the key each side reports, its unit,
+    and the target flyte-core's figure must meet, if it has one."""
+
+    label: str
+    key: str
+    unit: str
+    target: Target | None = None
+
+
+#: The functions a run's calls are counted of: TypeEngine's conversions, then serialize_task.
+CONVERSIONS = ("to_literal_map", "literal_map_to_python")
+COUNTED = (*CONVERSIONS, "serialize_task")
+
 MEASURES = [
-    ("serialize {tasks} tasks (5 in, 2 out, custom)", "serialize", "ms"),
-    ("local run of a trivial task, per call", "run", "us"),
-    ("  overhead over a direct call", "overhead", "us"),
+    Measure("serialize {tasks} tasks (5 in, 2 out, custom)", "serialize", "ms"),
+    Measure("local run of a trivial task, per call", "run", "us"),
+    Measure("  overhead over a direct call", "overhead", "us", Target("<=", 150)),
+    Measure("flyte.run of a connector task whose job ends at once, per call", "connector", "us"),
+    Measure(
+        "  TypeEngine.to_literal_map calls per run", "to_literal_map", "calls", Target("==", 2)
+    ),
+    Measure(
+        "  TypeEngine.literal_map_to_python calls per run",
+        "literal_map_to_python",
+        "calls",
+        Target("==", 2),
+    ),
+    Measure("  serialize_task calls per run", "serialize_task", "calls", Target("==", 1)),
 ]
-UNITS = {"ms": 1e3, "us": 1e6}
+#: Each unit's scale from what the sides report (seconds, or calls per run) and its format.
+UNITS = {"ms": (1e3, "{:.1f} ms"), "us": (1e6, "{:.1f} us"), "calls": (1, "{:g}")}
 
 #: flytekit's side, run in its own venv: prints {"serialize": s, "run": s, "overhead": s}.
 FLYTEKIT_CODE = r"""
@@ -94,6 +135,102 @@ def _best(func: Callable[[], Any], repeats: int = REPEATS) -> float:
     return best
 
 
+def connector_task() -> Any:
+    """A connector task whose job has ended when its connector is first asked, polled at once.
+
+    Registers its connector (``bench_done``), replacing any registered before.
+    """
+    from dataclasses import dataclass
+
+    from flyteidl.core.execution_pb2 import TaskExecution
+
+    from flyte.connectors import (
+        AsyncConnector,
+        AsyncConnectorExecutorMixin,
+        ConnectorRegistry,
+        PollPolicy,
+        Resource,
+        ResourceMeta,
+    )
+    from flyte.extend import TaskTemplate
+    from flyte.models import NativeInterface
+
+    @dataclass
+    class Meta(ResourceMeta):
+        job_id: str
+
+    class DoneConnector(AsyncConnector):
+        name = "Done at once"
+        task_type_name = "bench_done"
+        metadata_type = Meta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Meta:
+            return Meta(job_id=f"job-{inputs['x']}")
+
+        async def get(self, resource_meta: Meta, **kwargs: Any) -> Resource:
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 42})
+
+        async def delete(self, resource_meta: Meta, **kwargs: Any) -> None:
+            pass
+
+    class DoneTask(AsyncConnectorExecutorMixin, TaskTemplate):
+        task_type = "bench_done"
+        poll_policy = PollPolicy(first_interval=0)
+
+    ConnectorRegistry.register(DoneConnector(), override=True)
+    return DoneTask("done", NativeInterface(inputs={"x": int}, outputs={"o0": int}))
+
+
+def count_calls(run: Callable[[], Any], runs: int) -> dict[str, float]:
+    """The calls per run of ``run`` to each function of COUNTED, over ``runs`` runs.
+
+    Each function is wrapped where flyte looks it up, and put back afterwards: TypeEngine's
+    conversions on the class, ``serialize_task`` in every flyte module that imported it, so that
+    a run that serialized its task again on another path would be counted too.
+    """
+    calls = dict.fromkeys(COUNTED, 0)
+    with _counting(calls):
+        for _ in range(runs):
+            run()
+    return {name: count / runs for name, count in calls.items()}
+
+
+@contextmanager
+def _counting(calls: dict[str, int]) -> Iterator[None]:
+    from flyte._serialize import _task
+    from flyte.types import TypeEngine
+
+    # TypeEngine's classmethods live in its own __dict__, to be put back as they were there.
+    saved = [(name, vars(TypeEngine)[name]) for name in CONVERSIONS]
+    for name, _ in saved:
+        setattr(TypeEngine, name, _counted(calls, name, getattr(TypeEngine, name)))
+    original = _task.serialize_task
+    counted = _counted(calls, "serialize_task", original)
+    _rebind(original, counted)
+    try:
+        yield
+    finally:
+        for name, method in saved:
+            setattr(TypeEngine, name, method)
+        # Modules first imported inside the block took the counted function too.
+        _rebind(counted, original)
+
+
+def _rebind(old: Callable[..., Any], new: Callable[..., Any]) -> None:
+    """Make every flyte module that holds ``old`` under the name serialize_task hold ``new``."""
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "flyte" and vars(module).get("serialize_task") is old:
+            module.serialize_task = new
+
+
+def _counted(calls: dict[str, int], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return counted
+
+
 def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
     from dataclasses import dataclass
 
@@ -134,7 +271,17 @@ def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
     flyte.run(trivial, x=1)
     run = _best(lambda: [flyte.run(trivial, x=1) for _ in range(n_runs)]) / n_runs
     direct = _best(lambda: [plain(x=1) for _ in range(n_runs)]) / n_runs
-    return {"serialize": serialize, "run": run, "overhead": run - direct}
+    connector = connector_task()
+    flyte.run(connector, x=1)
+    calls = count_calls(lambda: flyte.run(connector, x=1), runs=10)
+    connector_run = _best(lambda: [flyte.run(connector, x=1) for _ in range(n_runs)]) / n_runs
+    return {
+        "serialize": serialize,
+        "run": run,
+        "overhead": run - direct,
+        "connector": connector_run,
+        **calls,
+    }
 
 
 def _flytekit(n_tasks: int, n_runs: int, python: str) -> dict[str, float]:
@@ -155,7 +302,9 @@ def _flytekit(n_tasks: int, n_runs: int, python: str) -> dict[str, float]:
 
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
 
 
 def main() -> None:
@@ -170,14 +319,28 @@ def main() -> None:
     header = ["measure", "flyte-core"]
     if kit is not None:
         header += [kit.label, "flytekit / flyte-core"]
-    rows = [header]
-    for label, key, unit in MEASURES:
-        row = [label.format(tasks=args.tasks), f"{ours[key] * UNITS[unit]:.1f} {unit}"]
+    rows = [[*header, "target"]]
+    for label, key, unit, target in MEASURES:
+        scale, form = UNITS[unit]
+        row = [label.format(tasks=args.tasks), form.format(ours[key] * scale)]
         if theirs is not None:
-            row += [f"{theirs[key] * UNITS[unit]:.1f} {unit}", f"{theirs[key] / ours[key]:.1f}x"]
+            row += (
+                [form.format(theirs[key] * scale), f"{theirs[key] / ours[key]:.1f}x"]
+                if key in theirs
+                else ["-", "-"]
+            )
+        if target is None:
+            row.append("")
+        else:
+            shown = "" if unit == "calls" else f" {unit}"
+            row.append(judge(ours[key] * scale, target.comparison, target.limit, shown))
         rows.append(row)
     print(f"\nbench_tasks on Python {THIS_PYTHON} (best of {REPEATS})")
     print(_table(rows))
+    print(
+        "The connector task's targets: one serialization, and one conversion each way per"
+        " boundary (its inputs to literals and back, its outputs to literals and back)."
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""The benchmarks' target lines and the calls they count: a target says met or MISSED honestly.
+
+Nothing here times anything; the figures' own benchmarks do (``python3 noxw.py -s bench``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import flyte
+from flyte.models import SerializationContext
+from flyte.types import TypeEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def benchmarks(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    return importlib.import_module("bench_tasks")
+
+
+def test_a_target_line_says_met_up_to_its_limit_and_missed_beyond_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    judge = importlib.import_module("_table").judge
+    assert judge(150.0, "<=", 150, " us") == "target <= 150 us: met"
+    assert judge(150.1, "<=", 150, " us") == "target <= 150 us: MISSED"
+    assert judge(100.0, "<", 100, " ms") == "target < 100 ms: MISSED"
+    assert judge(1.04, "<=", 1.0, "x") == "target <= 1x: MISSED"
+    assert judge(2, "==", 2, " calls") == "target == 2 calls: met"
+    assert judge(4, "==", 2, " calls") == "target == 2 calls: MISSED"
+
+
+def test_a_connector_run_is_counted_at_one_serialization_and_two_conversions_each_way(
+    benchmarks: ModuleType,
+) -> None:
+    task = benchmarks.connector_task()
+    calls = benchmarks.count_calls(lambda: flyte.run(task, x=1), runs=3)
+    assert calls == {"to_literal_map": 2, "literal_map_to_python": 2, "serialize_task": 1}
+
+
+def test_a_serialization_outside_the_pipeline_is_counted_too(benchmarks: ModuleType) -> None:
+    task = benchmarks.connector_task()
+
+    def run_and_serialize_again() -> None:
+        flyte.run(task, x=1)
+        flyte.serialize_task(task, SerializationContext())
+
+    calls = benchmarks.count_calls(run_and_serialize_again, runs=2)
+    assert calls["serialize_task"] == 2
+
+
+def test_counting_leaves_every_module_with_the_functions_it_had(
+    benchmarks: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flyte._serialize import _task
+
+    conversions = [vars(TypeEngine)[name] for name in benchmarks.CONVERSIONS]
+    task = benchmarks.connector_task()
+    late = ModuleType("flyte._imported_while_counting")
+    monkeypatch.setitem(sys.modules, late.__name__, late)
+    monkeypatch.delitem(vars(flyte), "serialize_task", raising=False)
+
+    def first_use_inside_the_count() -> None:
+        # A module imported, or a lazy name resolved, while counting takes the counted function.
+        late.serialize_task = _task.serialize_task  # as `from flyte._serialize._task import ...`
+        flyte.serialize_task(task, SerializationContext())
+
+    assert benchmarks.count_calls(first_use_inside_the_count, runs=1)["serialize_task"] == 1
+    assert [vars(TypeEngine)[name] for name in benchmarks.CONVERSIONS] == conversions
+    assert late.serialize_task is vars(flyte)["serialize_task"] is _task.serialize_task
