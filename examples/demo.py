@@ -6,10 +6,12 @@
 2. an echo task (flyteplugins-echo's task plugin);
 3. a batch job run locally through its connector (flyteplugins-batch-job), with a live line of
    the job's phase on a terminal and its log links;
-4. every task serialized as `flyte serialize` writes them for `flytectl register files`;
-5. `flyte serve connector` started on loopback, and a batch job run through it with flyteidl's
+4. a workflow chaining a task, the echo plugin and a batch job, run locally;
+5. every task and the workflow serialized as `flyte serialize` writes them for
+   `flytectl register files`;
+6. `flyte serve connector` started on loopback, and a batch job run through it with flyteidl's
    stubs, as flytepropeller calls it;
-6. the `flyte plugins` table.
+7. the `flyte plugins` table.
 
 Nothing in this file registers anything: each plugin is found through its entry point.
 """
@@ -23,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flyteidl.admin import agent_pb2, task_pb2
+from flyteidl.admin import agent_pb2, launch_plan_pb2, task_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
 import flyte
@@ -56,6 +58,13 @@ report = BatchJobTask(
 )
 
 
+@flyte.workflow
+def pipeline(order: PositiveInt, day: str) -> tuple[PositiveInt, str]:
+    """The next order, and the report of the day the echo plugin hands on to the batch job."""
+    following = next_order(order=order)
+    return following, report(day=echo(message=day))
+
+
 def step(title: str) -> None:
     """Print a step's heading."""
     print(f"\n== {title}", flush=True)
@@ -79,24 +88,35 @@ def run_locally() -> None:
     assert result.endswith('processed {"day": "2026-11-24"}')
 
 
+def run_the_workflow() -> None:
+    """Step 4: the three plugins' tasks as nodes of one workflow, run locally."""
+    step("4. a workflow: a task, the echo plugin and a batch job, chained")
+    following, result = flyte.run(pipeline, order=PositiveInt(7), day="2026-11-30")
+    print(f"pipeline(order=PositiveInt(7), day='2026-11-30') -> {following!r}, {result!r}")
+    assert following == PositiveInt(8)
+    assert result.endswith('processed {"day": "2026-11-30"}')
+
+
 def serialize_all(out: Path) -> dict[str, task_pb2.TaskSpec]:
-    """Step 4: the tasks as TaskSpec files plus the code bundle."""
-    step("4. serialize every task (what flytectl register files takes)")
+    """Step 5: the tasks, the workflow and its launch plan as spec files plus the code bundle."""
+    step("5. serialize every task and the workflow (what flytectl register files takes)")
     specs = flyte.serialize(
-        [next_order, echo, report],
+        [next_order, echo, report, pipeline],
         project="flytesnacks",
         domain="development",
         output_dir=out,
         root_dir=Path(__file__).parent,
     )
     for spec in specs:
+        if isinstance(spec, launch_plan_pb2.LaunchPlan):
+            print(f"  {spec.id.name:<18} launch plan     version {spec.id.version[:12]}")
+            continue
         template = spec.template
-        print(
-            f"  {template.id.name:<18} type {template.type:<10} version {template.id.version[:12]}"
-        )
+        kind = f"type {template.type}" if isinstance(spec, task_pb2.TaskSpec) else "workflow"
+        print(f"  {template.id.name:<18} {kind:<15} version {template.id.version[:12]}")
     for path in sorted(out.iterdir()):
         print(f"  wrote {path.name} ({path.stat().st_size:,} bytes)")
-    return {spec.template.id.name: spec for spec in specs}
+    return {s.template.id.name: s for s in specs if isinstance(s, task_pb2.TaskSpec)}
 
 
 def show_poll(resource: agent_pb2.Resource, seen: set[int]) -> None:
@@ -124,8 +144,8 @@ async def call_as_backend(address: str, spec: task_pb2.TaskSpec, **inputs: Any) 
 
 
 def run_behind_the_service(specs: dict[str, task_pb2.TaskSpec]) -> None:
-    """Step 5: the serialized batch job, run through `flyte serve connector`."""
-    step("5. the batch job through `flyte serve connector`, called as a Flyte backend calls it")
+    """Step 6: the serialized batch job, run through `flyte serve connector`."""
+    step("6. the batch job through `flyte serve connector`, called as a Flyte backend calls it")
     print("$ flyte serve connector --host 127.0.0.1 --port 0")
     with connector_service_process() as service:
         for line in service.banner:
@@ -144,9 +164,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="flyte-demo-") as work:
         os.environ["FLYTE_BATCH_JOB_DIR"] = str(Path(work) / "batch-jobs")
         run_locally()
+        run_the_workflow()
         specs = serialize_all(Path(work) / "serialized")
         run_behind_the_service(specs)
-        step("6. flyte plugins")
+        step("7. flyte plugins")
         code = flyte_cli(["plugins"])
     print("\nThe demo ran every step.")
     sys.exit(code)

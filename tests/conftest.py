@@ -64,6 +64,14 @@ class VenvFactory:
         assert out.returncode == 0, f"{' '.join(command)} failed:\n{out.stdout}\n{out.stderr}"
 
 
+@pytest.fixture(autouse=True)
+def _local_cache_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test has an empty local cache of its own, never the user's (nor another test's)."""
+    monkeypatch.setenv("FLYTE_LOCAL_CACHE_DIR", str(tmp_path_factory.mktemp("local-cache")))
+
+
 @pytest.fixture(scope="session")
 def venvs() -> VenvFactory:
     """The venv factory, over the wheelhouse that the nox session passes in."""

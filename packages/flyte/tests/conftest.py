@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _local_cache_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test has an empty local cache of its own, never the user's (nor another test's)."""
+    monkeypatch.setenv("FLYTE_LOCAL_CACHE_DIR", str(tmp_path_factory.mktemp("local-cache")))
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +84,22 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeD
     yield make
     for module in made_modules:
         sys.modules.pop(module, None)
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
+    """The process's status line drawn on a terminal, quiet unset."""
+    from flyte._progress import QUIET_ENV, status
+
+    stream = Terminal()
+    # pytest swaps sys.stderr at every phase of a test, so the line gets its stream directly.
+    monkeypatch.setattr(status, "_stream", stream)
+    monkeypatch.delenv(QUIET_ENV, raising=False)
+    return stream

@@ -178,7 +178,10 @@ def test_durations_read_as_people_write_them(
         (["add", "--x", "one", "--items", "[1]"], "input 'x': cannot read 'one' as int"),
         (["add", "--x", "1"], "task 'cli.add' is missing the input 'items'"),
         (["add", "--x", "1", "--items", "[1]", "--y", "2"], "has no input --y 2"),
-        (["nope"], "defines no task 'nope'; it defines add, later, describe, move, fails, warmer"),
+        (
+            ["nope"],
+            "defines no task or workflow 'nope'; it defines add, later, describe, move, fails, warmer",
+        ),
         (
             ["later", "--after", "soon"],
             "input 'after': cannot read 'soon' as timedelta: 'soon' is not",

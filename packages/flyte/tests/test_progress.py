@@ -20,23 +20,6 @@ from flyte.connectors import AsyncConnector, PollPolicy, Resource, ResourceMeta
 from flyte.connectors._polling import run_job
 
 
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
-    """The process's status line drawn on a terminal, quiet unset."""
-    stream = Terminal()
-    # pytest swaps sys.stderr at every phase of a test, so the line gets its stream directly.
-    monkeypatch.setattr(status, "_stream", stream)
-    monkeypatch.delenv(QUIET_ENV, raising=False)
-    return stream
-
-
 @dataclass
 class JobMeta(ResourceMeta):
     job_id: str
@@ -75,7 +58,7 @@ async def run_two_polls() -> None:
     )
 
 
-def test_the_line_is_redrawn_in_place_and_erased(terminal: Terminal) -> None:
+def test_the_line_is_redrawn_in_place_and_erased(terminal: io.StringIO) -> None:
     line = status
     line.show("building: 10 files", force=True)
     line.show("building: 2 files", force=True)
@@ -85,7 +68,7 @@ def test_the_line_is_redrawn_in_place_and_erased(terminal: Terminal) -> None:
     )
 
 
-def test_redraws_are_limited_but_a_forced_one_always_shows(terminal: Terminal) -> None:
+def test_redraws_are_limited_but_a_forced_one_always_shows(terminal: io.StringIO) -> None:
     line = status
     for n in range(100):
         line.show(f"step {n}")
@@ -95,25 +78,28 @@ def test_redraws_are_limited_but_a_forced_one_always_shows(terminal: Terminal) -
     assert shown.endswith("\rthe end")
 
 
-def test_notes_print_above_the_live_line(terminal: Terminal) -> None:
+def test_notes_print_above_the_live_line(terminal: io.StringIO) -> None:
     line = status
     line.show("waiting", force=True)
     line.note("logs: https://logs/1")
     assert terminal.getvalue() == "\rwaiting\r       \rlogs: https://logs/1\n"
 
 
-def test_no_line_off_a_terminal_or_when_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_line_off_a_terminal_or_when_quiet(
+    terminal: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
     piped = io.StringIO()
     StatusLine(piped).show("hidden", force=True)
     assert piped.getvalue() == ""
     monkeypatch.setenv(QUIET_ENV, "1")
-    tty = Terminal()
-    StatusLine(tty).show("hidden", force=True)
-    StatusLine(tty).note("but notes stay")
-    assert tty.getvalue() == "but notes stay\n"
+    StatusLine(terminal).show("hidden", force=True)
+    StatusLine(terminal).note("but notes stay")
+    assert terminal.getvalue() == "but notes stay\n"
 
 
-async def test_a_connector_jobs_phase_is_shown_live_with_its_log_links(terminal: Terminal) -> None:
+async def test_a_connector_jobs_phase_is_shown_live_with_its_log_links(
+    terminal: io.StringIO,
+) -> None:
     await run_two_polls()
     shown = terminal.getvalue()
     assert "[nightly] Two Poll: STARTING" in shown
@@ -130,7 +116,7 @@ async def test_off_a_terminal_a_connector_job_prints_only_its_log_links(
 
 
 def test_serializing_many_tasks_and_the_bundle_show_progress(
-    terminal: Terminal, tmp_path: Path
+    terminal: io.StringIO, tmp_path: Path
 ) -> None:
     source = tmp_path / "src"
     source.mkdir()
@@ -141,11 +127,11 @@ def test_serializing_many_tasks_and_the_bundle_show_progress(
     flyte.serialize(str(source / "wf.py"), output_dir=tmp_path / "out")
     shown = terminal.getvalue()
     assert f"code bundle of {source.resolve()}: compressing 1 files" in shown
-    assert "serializing tasks: 1 of 3 (p.t0)" in shown
+    assert "serializing: 1 of 3 (p.t0)" in shown
 
 
 def test_flyte_quiet_silences_the_line(
-    terminal: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    terminal: io.StringIO, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "wf.py").write_text(
         "import flyte\nenv = flyte.TaskEnvironment(name='p')\n"

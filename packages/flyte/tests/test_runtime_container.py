@@ -43,7 +43,7 @@ def serialized(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[P
     out = tmp_path / "out"
     argv = ["serialize", str(src / "shop" / "flows.py"), "--root-dir", str(src)]
     assert main([*argv, "--project", "p", "--domain", "d", "-o", str(out)]) == 0
-    assert "wrote 2 task(s)" in capsys.readouterr().out
+    assert "wrote 2 task(s) and the code bundle" in capsys.readouterr().out
     yield out
     for name in ("shop", "shop.flows"):
         sys.modules.pop(name, None)

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from flyte._tasks._options import Cache, PodTemplate, Secret
     from flyte._tasks._resources import GPU, Resources
     from flyte._version import __version__ as __version__
+    from flyte._workflows._map import map
+    from flyte._workflows._workflow import workflow
 
 __all__ = [
     "GPU",
@@ -38,10 +40,12 @@ __all__ = [
     "Secret",
     "TaskEnvironment",
     "ctx",
+    "map",
     "run",
     "run_async",
     "serialize",
     "serialize_task",
+    "workflow",
 ]
 
 #: Public attribute -> the module that defines it, imported on first access.
@@ -54,10 +58,12 @@ _LAZY: dict[str, str] = {
     "TaskEnvironment": "flyte._tasks._environment",
     "__version__": "flyte._version",
     "ctx": "flyte._context",
+    "map": "flyte._workflows._map",
     "run": "flyte._runtime._local",
     "run_async": "flyte._runtime._local",
     "serialize": "flyte._serialize._package",
     "serialize_task": "flyte._serialize._task",
+    "workflow": "flyte._workflows._workflow",
 }
 
 

@@ -15,12 +15,15 @@ __all__ = [
     "PluginError",
     "PluginLoadError",
     "PluginNotFoundError",
+    "RecoverableError",
     "RegistrationError",
     "SecretNotFoundError",
     "TaskDefinitionError",
     "TaskInputError",
     "TaskRunError",
     "TypeTransformerFailedError",
+    "WorkflowDefinitionError",
+    "WorkflowRunError",
 ]
 
 
@@ -34,6 +37,14 @@ class PluginError(FlyteError):
 
 class PluginLoadError(PluginError):
     """A plugin failed to load while ``FLYTE_PLUGINS_STRICT=1`` asks failures to be raised."""
+
+
+class RecoverableError(FlyteError):
+    """Raised by a task's body for a failure worth another attempt (a flaky service, a lost node).
+
+    Its error document is marked recoverable, so a backend runs the task again up to its
+    ``retries``, and so does a local run; any other exception of the body is final.
+    """
 
 
 class RegistrationError(FlyteError, ValueError):
@@ -71,3 +82,17 @@ class TaskRunError(FlyteError):
         self.code = code
         self.kind = kind
         self.recoverable = recoverable
+
+
+class WorkflowDefinitionError(FlyteError, TypeError):
+    """A workflow cannot be defined: a bad input to a node, a promise used as a value, an output left unbound."""
+
+
+class WorkflowRunError(FlyteError):
+    """A node of a workflow failed; ``workflow``, ``node_id`` and ``task`` say where, ``__cause__`` why."""
+
+    def __init__(self, message: str, *, workflow: str, node_id: str, task: str) -> None:
+        super().__init__(message)
+        self.workflow = workflow
+        self.node_id = node_id
+        self.task = task

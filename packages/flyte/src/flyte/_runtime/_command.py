@@ -24,7 +24,9 @@ class EntrypointCommand:
 
     ``inputs``, ``output_prefix`` and ``raw_output_data_prefix`` are paths or URIs, or the
     placeholders a backend fills in; ``module`` and ``task`` locate the task; ``code_bundle``
-    (optional) is unpacked into ``dest`` first.
+    (optional) is unpacked into ``dest`` first. ``map`` runs one item of a map over the task:
+    the item's index comes from the backend's array job variables, and each input but the
+    ``bound_inputs`` is a list the item takes its value from.
     """
 
     inputs: str
@@ -34,6 +36,8 @@ class EntrypointCommand:
     raw_output_data_prefix: str = ""
     code_bundle: str = ""
     dest: str = "."
+    map: bool = False
+    bound_inputs: tuple[str, ...] = ()
 
     def args(self) -> list[str]:
         """The container's args: the console script, then its options."""
@@ -52,6 +56,10 @@ class EntrypointCommand:
         ]
         if self.code_bundle:
             args += ["--code-bundle", self.code_bundle, "--dest", self.dest]
+        if self.map:
+            args.append("--map")
+            for name in self.bound_inputs:
+                args += ["--bound-input", name]
         return args
 
     @classmethod
@@ -60,7 +68,9 @@ class EntrypointCommand:
 
         Exits with argparse's usage message on a malformed command line.
         """
-        return cls(**vars(_parser().parse_args(argv)))
+        options = vars(_parser().parse_args(argv))
+        options["bound_inputs"] = tuple(options["bound_inputs"])
+        return cls(**options)
 
 
 @functools.cache
@@ -75,4 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True, help="the module attribute that holds the task")
     p.add_argument("--code-bundle", default="", help="path or URI of the code bundle .tar.gz")
     p.add_argument("--dest", default=".", help="the folder to unpack the code bundle into")
+    p.add_argument("--map", action="store_true", help="run one item of a map over the task")
+    p.add_argument(
+        "--bound-input",
+        dest="bound_inputs",
+        action="append",
+        default=[],
+        help="an input a map passes to every item as it is (repeatable)",
+    )
     return p

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -39,7 +40,7 @@ from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
 from flyte.models import SerializationContext
 
-__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "main", "read_literal_map", "write_error"]
+__all__ = ["ERROR_FILE", "OUTPUTS_FILE", "main", "map_item", "read_literal_map", "write_error"]
 
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
@@ -120,6 +121,11 @@ async def _run(command: EntrypointCommand) -> Failure | None:
         return Failure(exc, "InputsReadError", user=False, recoverable=transient)
     except Exception as exc:
         return Failure(exc, "InputsParseError", user=False)
+    if command.map:
+        try:
+            inputs = map_item(inputs, command.bound_inputs)
+        except ValueError as exc:
+            return Failure(exc, "MapItemError", user=False)
     sctx = SerializationContext(
         input_path=command.inputs,
         output_path=command.output_prefix,
@@ -151,6 +157,31 @@ def _load_task(command: EntrypointCommand) -> TaskTemplate:
         found = "missing" if task is None else repr(task)
         raise LookupError(f"{command.module}.{command.task} is {found}, not a task")
     return task
+
+
+def map_item(
+    inputs: literals_pb2.LiteralMap, bound_inputs: tuple[str, ...]
+) -> literals_pb2.LiteralMap:
+    """The inputs of this pod's item of a map: the item's element of each mapped list.
+
+    The item's index is what the backend gives an array job's pod, as flytekit reads it: the
+    variable ``BATCH_JOB_ARRAY_INDEX_VAR_NAME`` names the variable holding it, and
+    ``BATCH_JOB_ARRAY_INDEX_OFFSET`` is added. Raises ``ValueError`` for an index past a list.
+    """
+    offset = int(os.environ.get("BATCH_JOB_ARRAY_INDEX_OFFSET", "0"))
+    index = offset + int(os.environ.get(os.environ.get("BATCH_JOB_ARRAY_INDEX_VAR_NAME", ""), "0"))
+    item = literals_pb2.LiteralMap()
+    for name, literal in inputs.literals.items():
+        if name in bound_inputs:
+            item.literals[name].CopyFrom(literal)
+            continue
+        values = literal.collection.literals
+        if not 0 <= index < len(values):
+            raise ValueError(
+                f"map item {index} has no value of the input '{name}', a list of {len(values)}"
+            )
+        item.literals[name].CopyFrom(values[index])
+    return item
 
 
 def read_literal_map(uri: str) -> literals_pb2.LiteralMap:

@@ -29,11 +29,14 @@ from flyteidl.core import errors_pb2, execution_pb2
 
 from flyte import _storage
 from flyte._context import TaskContext, local_context
+from flyte._runtime._cache import LocalCache
 from flyte._runtime._documents import Failure
 from flyte._runtime._entrypoint import ERROR_FILE, OUTPUTS_FILE, read_literal_map
-from flyte._runtime._pipeline import collect, execute, prepare
+from flyte._runtime._graph import WorkflowRun, execute_locally
+from flyte._runtime._pipeline import collect, input_literals, prepare
 from flyte._serialize._location import runtime_args
 from flyte._tasks._template import TaskTemplate
+from flyte._workflows._workflow import WorkflowTemplate
 from flyte.errors import TaskRunError
 from flyte.models import SerializationContext
 
@@ -42,33 +45,48 @@ __all__ = ["run", "run_async", "run_isolated", "run_local"]
 _IN_PROCESS = SerializationContext()
 
 
-async def run_async(task: TaskTemplate, /, **inputs: Any) -> Any:
-    """Run ``task`` locally on ``inputs``; return None, its single output or a tuple of outputs.
+async def run_async(entity: TaskTemplate | WorkflowTemplate, /, **inputs: Any) -> Any:
+    """Run a task or a workflow locally on ``inputs``; return None, its output or its outputs.
 
-    Raises :class:`TaskInputError` for a missing, unknown or wrongly typed input, the task's own
-    exception when its body (or its connector's job) failed, and :class:`TaskRunError` for any
-    other failure, with the code its error document would carry.
+    A workflow's nodes run through the same steps, side by side as their inputs are ready. A
+    task declared with ``cache`` reuses its earlier outputs for the same inputs (unless
+    ``FLYTE_LOCAL_CACHE=0``). Raises :class:`TaskInputError` for a missing, unknown or wrongly
+    typed input; for a task, its own exception when its body (or its connector's job) failed,
+    and :class:`TaskRunError` for any other failure, with the code its error document would
+    carry; for a workflow, :class:`WorkflowRunError` naming the node.
     """
-    return await run_local(task, inputs)
+    return await run_local(entity, inputs)
+
+
+#: ``cache`` of :func:`run_local` when the caller leaves it: the user's, unless switched off.
+_DEFAULT_CACHE: Any = object()
 
 
 async def run_local(
-    task: TaskTemplate,
+    entity: TaskTemplate | WorkflowTemplate,
     inputs: Mapping[str, Any],
     context: TaskContext | None = None,
     *,
     root_dir: str | None = None,
+    cache: LocalCache | None = _DEFAULT_CACHE,
 ) -> Any:
-    """Run ``task`` on ``inputs`` under ``context`` (a new local one when None; a caller makes
-    its own to show where the raw data goes): here, or with ``root_dir`` as :func:`run_isolated`."""
+    """Run a task or a workflow on ``inputs`` under ``context`` (a new local one when None; a
+    caller makes its own to show where the raw data goes): here, or with ``root_dir`` a task's
+    execute step in a child as :func:`run_isolated` does; ``cache`` is the local cache to use
+    (None: none; left out: :meth:`LocalCache.default`)."""
+    context = context or local_context(entity.name)
+    if cache is _DEFAULT_CACHE:
+        cache = LocalCache.default()
+    if isinstance(entity, WorkflowTemplate):
+        literals = await input_literals(entity, inputs)
+        return await collect(entity, await WorkflowRun(entity, context, cache).run(literals))
     if root_dir is not None:
-        return await _run_in_child(task, root_dir, inputs, context or local_context(task.name))
-    prepared = await prepare(task, inputs, _IN_PROCESS)
-    context = context or local_context(task.name)
-    outcome = await execute(task, prepared.template, prepared.inputs, context)
+        return await _run_in_child(entity, root_dir, inputs, context)
+    prepared = await prepare(entity, inputs, _IN_PROCESS)
+    outcome, _ = await execute_locally(entity, prepared.template, prepared.inputs, context, cache)
     if isinstance(outcome, Failure):
-        raise _failed(task, outcome)
-    return await collect(task, outcome)
+        raise _failed(entity, outcome)
+    return await collect(entity, outcome)
 
 
 async def run_isolated(task: TaskTemplate, root_dir: str, /, **inputs: Any) -> Any:
@@ -158,10 +176,10 @@ def _runs_folder() -> str:
 _run_numbers = itertools.count()
 
 
-def run(task: TaskTemplate, /, **inputs: Any) -> Any:
-    """Run ``task`` locally on ``inputs`` and return its outputs (see :func:`run_async`).
+def run(task: TaskTemplate | WorkflowTemplate, /, **inputs: Any) -> Any:
+    """Run a task or a workflow locally on ``inputs`` and return its outputs (see :func:`run_async`).
 
-    Called from inside a running event loop, it runs the task on a thread of its own. Ctrl-C
+    Called from inside a running event loop, it runs on a thread of its own. Ctrl-C
     cancels the run, which lets it clean up (a connector task deletes its job), then raises
     KeyboardInterrupt.
     """

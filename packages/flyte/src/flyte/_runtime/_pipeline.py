@@ -26,9 +26,10 @@ from flyte._context import TaskContext, running
 from flyte._runtime._documents import Failure
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
+from flyte._workflows._workflow import WorkflowTemplate
 from flyte.connectors._errors import ConnectorError, ConnectorNotFoundError
 from flyte.connectors._executor import AsyncConnectorExecutorMixin, run_connector_task
-from flyte.errors import TaskInputError, TypeTransformerFailedError
+from flyte.errors import RecoverableError, TaskInputError, TypeTransformerFailedError
 from flyte.models import SerializationContext
 from flyte.types import TypeEngine
 
@@ -38,9 +39,13 @@ __all__ = [
     "check_input_names",
     "collect",
     "execute",
+    "input_literals",
     "prepare",
     "runs_through_connector",
 ]
+
+#: What runs: a task, or a workflow of tasks.
+Runnable = TaskTemplate | WorkflowTemplate
 
 #: What the task's module and body may raise that is theirs to answer for: ``sys.exit()`` and a
 #: KeyboardInterrupt they raise, too; cancellation and the runtime's own signals are not.
@@ -63,12 +68,20 @@ async def prepare(
 
     Raises :class:`TaskInputError` naming the input that is unknown, missing or of the wrong type.
     """
-    bound = bind_inputs(task, values)
-    try:
-        literal_map = await TypeEngine.to_literal_map(bound, task.interface.inputs)
-    except TypeTransformerFailedError as exc:
-        raise TaskInputError(f"task '{task.name}': {exc}") from exc
+    literal_map = await input_literals(task, values)
     return Prepared(task, serialize_task(task, sctx), literal_map)
+
+
+async def input_literals(entity: Runnable, values: Mapping[str, Any]) -> literals_pb2.LiteralMap:
+    """The inputs ``values`` of a task or workflow, with its defaults, as one ``LiteralMap``.
+
+    Raises :class:`TaskInputError` naming the input that is unknown, missing or of the wrong type.
+    """
+    bound = bind_inputs(entity, values)
+    try:
+        return await TypeEngine.to_literal_map(bound, entity.interface.inputs)
+    except TypeTransformerFailedError as exc:
+        raise TaskInputError(f"{_kind(entity)} '{entity.name}': {exc}") from exc
 
 
 async def execute(
@@ -84,9 +97,9 @@ async def execute(
         return await _execute_body(task, inputs)
 
 
-async def collect(task: TaskTemplate, outputs: literals_pb2.LiteralMap) -> Any:
-    """The outputs' literals as the task returns them: None, the single value, or a tuple."""
-    interface = task.interface
+async def collect(entity: Runnable, outputs: literals_pb2.LiteralMap) -> Any:
+    """The outputs' literals as a task or workflow returns them: None, one value, or a tuple."""
+    interface = entity.interface
     values = await TypeEngine.literal_map_to_python(outputs, interface.outputs)
     return interface.outputs_from_dict(values)
 
@@ -127,40 +140,52 @@ async def _execute_body(
     try:
         result = await task.post(await task.execute(**await task.pre(**values)))
     except RAISED_BY_USER_CODE as exc:
-        return Failure(exc, type(exc).__name__, user=True, raised_by_task=True)
+        recoverable = isinstance(exc, RecoverableError)
+        return Failure(
+            exc, type(exc).__name__, user=True, recoverable=recoverable, raised_by_task=True
+        )
     try:
         return await TypeEngine.to_literal_map(interface.outputs_to_dict(result), interface.outputs)
     except Exception as exc:
         return Failure(exc, "OutputConversionError", user=True)
 
 
-def bind_inputs(task: TaskTemplate, values: Mapping[str, Any]) -> dict[str, Any]:
+def bind_inputs(entity: Runnable, values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` with the defaults of the inputs they lack, in the interface's order.
 
-    Raises :class:`TaskInputError` for an input the task does not take or one it needs.
+    Raises :class:`TaskInputError` for an input the task or workflow does not take or one it
+    needs.
     """
-    if not isinstance(task, TaskTemplate):
-        raise TaskInputError(f"flyte.run takes a task (see TaskEnvironment.task), got {task!r}")
-    check_input_names(task, values)
-    interface = task.interface
+    if not isinstance(entity, (TaskTemplate, WorkflowTemplate)):
+        raise TaskInputError(
+            f"flyte.run takes a task (see TaskEnvironment.task) or a workflow "
+            f"(@flyte.workflow), got {entity!r}"
+        )
+    check_input_names(entity, values)
+    interface = entity.interface
     return {n: values[n] if n in values else interface.defaults[n] for n in interface.inputs}
 
 
-def check_input_names(task: TaskTemplate, names: Collection[str]) -> None:
-    """Raise :class:`TaskInputError` unless ``names`` are inputs of ``task`` and hold every
+def check_input_names(entity: Runnable, names: Collection[str]) -> None:
+    """Raise :class:`TaskInputError` unless ``names`` are inputs of ``entity`` and hold every
     input it has no default for."""
-    interface = task.interface
+    interface = entity.interface
     unknown = [n for n in names if n not in interface.inputs]
     if unknown:
         raise TaskInputError(
-            f"task '{task.name}' has no input {', '.join(map(repr, unknown))}; its inputs are "
-            f"{', '.join(interface.inputs) or 'none'}"
+            f"{_kind(entity)} '{entity.name}' has no input {', '.join(map(repr, unknown))}; its "
+            f"inputs are {', '.join(interface.inputs) or 'none'}"
         )
     missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
     if missing:
         from flyte.types._errors import describe_type
 
         raise TaskInputError(
-            f"task '{task.name}' is missing the input {', '.join(map(repr, missing))} "
+            f"{_kind(entity)} '{entity.name}' is missing the input "
+            f"{', '.join(map(repr, missing))} "
             f"({', '.join(describe_type(interface.inputs[n]) for n in missing)})"
         )
+
+
+def _kind(entity: Runnable) -> str:
+    return "workflow" if isinstance(entity, WorkflowTemplate) else "task"

@@ -10,9 +10,10 @@ from types import ModuleType
 
 from flyte._serialize._location import module_name_for_file
 from flyte._tasks._template import TaskTemplate
+from flyte._workflows._workflow import WorkflowTemplate
 from flyte.errors import TaskDefinitionError
 
-__all__ = ["find_tasks", "load_module", "root_of"]
+__all__ = ["find_entities", "find_tasks", "load_module", "root_of"]
 
 
 def load_module(file_or_module: str, root_dir: str | None = None) -> ModuleType:
@@ -89,8 +90,15 @@ def _is_file(file_or_module: str) -> bool:
 
 def find_tasks(module: ModuleType) -> dict[str, TaskTemplate]:
     """The tasks a module defines, by attribute name, in definition order (imported ones left out)."""
-    found = {}
+    return {k: v for k, v in find_entities(module).items() if isinstance(v, TaskTemplate)}
+
+
+def find_entities(module: ModuleType) -> dict[str, TaskTemplate | WorkflowTemplate]:
+    """The tasks and workflows a module defines, by attribute name, in definition order."""
+    found: dict[str, TaskTemplate | WorkflowTemplate] = {}
     for attribute, value in vars(module).items():
-        if isinstance(value, TaskTemplate) and value.module == module.__name__:
+        if (isinstance(value, TaskTemplate) and value.module == module.__name__) or (
+            isinstance(value, WorkflowTemplate) and value.func.__module__ == module.__name__
+        ):
             found[attribute] = value
     return found

@@ -22,8 +22,16 @@ class Locatable(Protocol):
     module: str
 
 
-def runtime_args(task: Locatable, sctx: SerializationContext) -> list[str]:
-    """The container args: the entry point, the backend's path placeholders, the task's location."""
+def runtime_args(
+    task: Locatable,
+    sctx: SerializationContext,
+    *,
+    map_bound_inputs: tuple[str, ...] | None = None,
+) -> list[str]:
+    """The container args: the entry point, the backend's path placeholders, the task's location.
+
+    ``map_bound_inputs`` (the inputs passed as they are) makes them run one item of a map.
+    """
     module, attribute = task_location(task, sctx.root_dir)
     bundle = sctx.code_bundle
     return EntrypointCommand(
@@ -34,6 +42,8 @@ def runtime_args(task: Locatable, sctx: SerializationContext) -> list[str]:
         task=attribute,
         code_bundle=bundle.location if bundle is not None else "",
         dest=bundle.destination if bundle is not None else ".",
+        map=map_bound_inputs is not None,
+        bound_inputs=map_bound_inputs or (),
     ).args()
 
 

@@ -20,9 +20,10 @@ from flyte._tasks._options import PodTemplate, Secret, as_cache, as_secret
 from flyte.models import SerializationContext
 
 if TYPE_CHECKING:
+    from flyte._tasks._docstring import Docstring
     from flyte._tasks._template import TaskTemplate
 
-__all__ = ["default_image", "serialize_task", "task_spec"]
+__all__ = ["default_image", "description_of", "serialize_task", "task_spec"]
 
 _RESOURCE_NAMES = {
     "cpu": tasks_pb2.Resources.CPU,
@@ -56,13 +57,19 @@ def default_image() -> str:
 
 def task_spec(task: TaskTemplate, sctx: SerializationContext) -> task_pb2.TaskSpec:
     """The admin ``TaskSpec`` of ``task``: its template and its description, as registered."""
-    docs = task.docs
+    return task_pb2.TaskSpec(
+        template=serialize_task(task, sctx), description=description_of(task.docs)
+    )
+
+
+def description_of(docs: Docstring) -> description_entity_pb2.DescriptionEntity:
+    """The description of a task or workflow, from its docstring, as flytekit writes it."""
     description = description_entity_pb2.DescriptionEntity(short_description=docs.short or "")
     # flytekit always writes the long description's format, and its text only when there is one.
     description.long_description.format = description_entity_pb2.DESCRIPTION_FORMAT_RST
     if docs.long:
         description.long_description.value = docs.long
-    return task_pb2.TaskSpec(template=serialize_task(task, sctx), description=description)
+    return description
 
 
 def serialize_task(

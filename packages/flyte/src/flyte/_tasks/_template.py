@@ -23,6 +23,7 @@ from flyte._tasks._docstring import Docstring, parse_docstring
 from flyte._tasks._interface import describe_function, extract_interface, typed_interface
 from flyte._tasks._options import Cache, PodTemplate, Secret, as_cache, as_secret
 from flyte._tasks._resources import Resources
+from flyte._workflows._building import current_builder
 from flyte.errors import TaskDefinitionError
 from flyte.models import NativeInterface, SerializationContext
 
@@ -174,6 +175,25 @@ class TaskTemplate:
         """
         return result
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Inside a workflow's body, a node running this task, and promises of its outputs.
+
+        A task is called with keyword arguments there; outside a workflow, run it with
+        ``flyte.run``.
+        """
+        builder = current_builder()
+        if builder is None:
+            raise TaskDefinitionError(
+                f"{self._describe()} is called outside a workflow's body; run it with "
+                f"flyte.run(task, ...)"
+            )
+        if args:
+            raise TaskDefinitionError(
+                f"{self._describe()} is called with positional arguments in a workflow; call "
+                f"it with keywords: ({', '.join(f'{n}=...' for n in self.interface.inputs)})"
+            )
+        return builder.call(self, kwargs)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, task_type={self.task_type!r})"
 
@@ -226,7 +246,9 @@ class AsyncFunctionTaskTemplate(TaskTemplate):
         return result
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the function itself, as if it were not a task."""
+        """Inside a workflow's body, a node running this task; elsewhere, the function itself."""
+        if current_builder() is not None:
+            return super().__call__(*args, **kwargs)
         return self.func(*args, **kwargs)
 
 

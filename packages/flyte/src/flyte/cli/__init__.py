@@ -8,12 +8,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from flyte.cli import _plugins, _run, _serialize, _serve
+from flyte.cli import _cache, _plugins, _run, _serialize, _serve
 from flyte.errors import PluginLoadError
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = (_plugins, _run, _serialize, _serve)
+_SUBCOMMANDS = (_cache, _plugins, _run, _serialize, _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""``flyte run --local FILE TASK --INPUT VALUE ...``: run a task locally and print its outputs."""
+"""``flyte run --local FILE TASK_OR_WORKFLOW --INPUT VALUE ...``: run one locally, print its outputs."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def add_parser(commands: Any) -> None:
     """Add ``run`` to the ``flyte`` command."""
     parser = commands.add_parser(
         "run",
-        help="run a task locally",
-        description="Run a task of FILE locally, through the same path a backend takes. Inputs "
+        help="run a task or a workflow locally",
+        description="Run a task or a workflow of FILE locally, through the same path a backend "
+        "takes; a workflow's nodes run side by side as their inputs are ready. Inputs "
         "are given as --NAME VALUE and parsed by the type engine: numbers, true/false, strings, "
         "JSON for lists, dicts and dataclasses, ISO dates, durations (90, 1h30m, PT1H30M, "
         "1:30:00; a negative one as --NAME=-5s), enum names.",
@@ -29,10 +30,19 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--isolated",
         action="store_true",
-        help="run the entry point in a child process that imports FILE, as a container would",
+        help="run a task's entry point in a child process that imports FILE, as a container would",
     )
-    parser.add_argument("file", metavar="FILE", help="a Python file or module that defines tasks")
-    parser.add_argument("task", metavar="TASK", help="the task's variable name or task name")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run cached tasks anew, without reading or writing the local cache",
+    )
+    parser.add_argument(
+        "file", metavar="FILE", help="a Python file or module that defines tasks or workflows"
+    )
+    parser.add_argument(
+        "task", metavar="TASK_OR_WORKFLOW", help="its variable name, or the task's name"
+    )
     parser.add_argument("inputs", nargs=argparse.REMAINDER, help="--NAME VALUE for each input")
     parser.set_defaults(run=_run)
 
@@ -59,25 +69,34 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _execute(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     from flyte._context import local_context
+    from flyte._runtime._cache import LocalCache
     from flyte._runtime._inputs import parse_input
     from flyte._runtime._local import run_local
-    from flyte._serialize._loader import find_tasks, load_module, root_of
+    from flyte._serialize._loader import find_entities, load_module, root_of
+    from flyte._workflows._workflow import WorkflowTemplate
     from flyte.errors import TaskInputError
 
-    tasks = find_tasks(load_module(args.file))
-    task = tasks.get(args.task) or next((t for t in tasks.values() if t.name == args.task), None)
-    if task is None:
+    found = find_entities(load_module(args.file))
+    entity = found.get(args.task) or next((t for t in found.values() if t.name == args.task), None)
+    if entity is None:
         raise TaskInputError(
-            f"{args.file} defines no task {args.task!r}; it defines {', '.join(tasks) or 'none'}"
+            f"{args.file} defines no task or workflow {args.task!r}; it defines "
+            f"{', '.join(found) or 'none'}"
         )
-    raw = _raw_inputs(args.inputs, list(task.interface.inputs), task.name)
-    inputs = {n: await parse_input(n, text, task.interface.inputs[n]) for n, text in raw.items()}
-    context = local_context(task.name)
+    interface = entity.interface
+    raw = _raw_inputs(args.inputs, list(interface.inputs), entity.name)
+    inputs = {n: await parse_input(n, text, interface.inputs[n]) for n, text in raw.items()}
+    if args.isolated and isinstance(entity, WorkflowTemplate):
+        raise TaskInputError(
+            f"--isolated runs one task's entry point as a container would; "
+            f"{entity.name} is a workflow, whose nodes run in this process: leave it out"
+        )
+    context = local_context(entity.name)
     print(f"raw data: {context.raw_data_prefix}", file=sys.stderr, flush=True)
     root = str(root_of(args.file)) if args.isolated else None
-    result = await run_local(task, inputs, context, root_dir=root)
-    names = list(task.interface.outputs)
-    return task.interface.outputs_to_dict(result), names
+    cache = None if args.no_cache else LocalCache.default()
+    result = await run_local(entity, inputs, context, root_dir=root, cache=cache)
+    return interface.outputs_to_dict(result), list(interface.outputs)
 
 
 def _raw_inputs(argv: list[str], names: list[str], task_name: str) -> dict[str, str]:
