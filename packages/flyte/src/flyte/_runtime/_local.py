@@ -33,7 +33,7 @@ from flyte._runtime._cache import LocalCache
 from flyte._runtime._documents import Failure
 from flyte._runtime._entrypoint import ERROR_FILE, OUTPUTS_FILE, read_literal_map
 from flyte._runtime._graph import WorkflowRun, execute_locally
-from flyte._runtime._pipeline import collect, input_literals, prepare
+from flyte._runtime._pipeline import check_runnable, collect, input_literals, prepare
 from flyte._serialize._location import runtime_args
 from flyte._tasks._template import TaskTemplate
 from flyte._workflows._workflow import WorkflowTemplate
@@ -74,6 +74,7 @@ async def run_local(
     caller makes its own to show where the raw data goes): here, or with ``root_dir`` a task's
     execute step in a child as :func:`run_isolated` does; ``cache`` is the local cache to use
     (None: none; left out: :meth:`LocalCache.default`)."""
+    check_runnable(entity)
     context = context or local_context(entity.name)
     if cache is _DEFAULT_CACHE:
         cache = LocalCache.default()

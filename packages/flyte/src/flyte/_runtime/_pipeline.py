@@ -156,14 +156,19 @@ def bind_inputs(entity: Runnable, values: Mapping[str, Any]) -> dict[str, Any]:
     Raises :class:`TaskInputError` for an input the task or workflow does not take or one it
     needs.
     """
+    check_runnable(entity)
+    check_input_names(entity, values)
+    interface = entity.interface
+    return {n: values[n] if n in values else interface.defaults[n] for n in interface.inputs}
+
+
+def check_runnable(entity: object) -> None:
+    """Raise :class:`TaskInputError` unless ``entity`` is a task or a workflow."""
     if not isinstance(entity, (TaskTemplate, WorkflowTemplate)):
         raise TaskInputError(
             f"flyte.run takes a task (see TaskEnvironment.task) or a workflow "
             f"(@flyte.workflow), got {entity!r}"
         )
-    check_input_names(entity, values)
-    interface = entity.interface
-    return {n: values[n] if n in values else interface.defaults[n] for n in interface.inputs}
 
 
 def check_input_names(entity: Runnable, names: Collection[str]) -> None:
