@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -238,3 +239,18 @@ def test_the_raw_data_folder_is_printed_and_can_be_moved(
     monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", str(tmp_path / "raw"))
     assert main(["run", "--local", tasks_file, "add", "--x", "1", "--items", "[2]"]) == 0
     assert capsys.readouterr().err.startswith(f"raw data: {tmp_path / 'raw'}/local-")
+
+
+def test_flyte_help_loads_no_event_loop_no_idl_and_no_plugin() -> None:
+    code = (
+        "import sys\n"
+        "from flyte.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('asyncio', 'flyteidl', 'grpc', 'flyte._discovery', 'flyteplugins')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import dataclasses
-import datetime
-import enum
-import json
 import sys
-import traceback
 from typing import Any
 
 __all__ = ["add_parser"]
@@ -48,6 +42,10 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # What a run needs is imported once it is chosen: `flyte --help` stays quick.
+    import asyncio
+    import traceback
+
     from flyte.errors import FlyteError
 
     if not args.local:
@@ -115,6 +113,8 @@ def _raw_inputs(argv: list[str], names: list[str], task_name: str) -> dict[str, 
 
 
 def _readable(value: Any) -> str:
+    import json
+
     if isinstance(value, str):
         return value
     try:
@@ -124,6 +124,10 @@ def _readable(value: Any) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    import dataclasses
+    import datetime
+    import enum
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, (datetime.datetime, datetime.date)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
@@ -50,6 +49,8 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from flyte.connectors._server import load_connectors
     from flyte.errors import FlyteError
 
