@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "flyte.connectors",
     "flyte.errors",
     "flyte.extend",
+    "flyte.io",
     "flyte.models",
     "flyte.plugins",
     "flyte.testing",

@@ -160,7 +160,8 @@ def test_a_tag_no_transformer_claims_loads_the_entry_points(make_dist) -> None:
 
 
 def test_guess_without_a_transformer_for_the_shape_is_a_clear_error() -> None:
-    literal_type = types_pb2.LiteralType(blob=types_pb2.BlobType(format="csv"))
+    # flytekit's old FlyteSchema: no transformer reads it.
+    literal_type = types_pb2.LiteralType(schema=types_pb2.SchemaType())
     with pytest.raises(TypeTransformerFailedError, match="cannot guess a Python type"):
         TypeEngine.guess_python_type(literal_type)
 

@@ -2,8 +2,9 @@
 
 The string is read as JSON where the input's literal type is structured (lists, maps, dataclasses
 and other structs, unions), as an ISO date for datetimes, as a duration in seconds, units
-(``1h30m``), ISO 8601 or ``H:MM:SS`` for timedeltas, as an enum member's name or value, and as
-itself for strings. The JSON value is turned into a literal of the input's literal type, and
+(``1h30m``), ISO 8601 or ``H:MM:SS`` for timedeltas, as an enum member's name or value, as
+itself for strings, and as a local path or an object-store URI for files, folders and
+dataframes (a local one is uploaded to the raw-data store when the run starts). The JSON value is turned into a literal of the input's literal type, and
 the type engine's transformer (a plugin's, for a custom type) makes the Python value of it.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime
 import enum
 import json
+import os
 from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
@@ -58,9 +60,9 @@ def _enum_member(name: str, text: str, enum_type: type[enum.Enum]) -> enum.Enum:
 
 
 def _json_or_text(text: str, literal_type: types_pb2.LiteralType) -> Any:
-    if literal_type.WhichOneof("type") == "simple" and literal_type.simple in (
-        types_pb2.STRING,
-        types_pb2.DATETIME,
+    kind = literal_type.WhichOneof("type")
+    if kind in ("blob", "structured_dataset_type") or (
+        kind == "simple" and literal_type.simple in (types_pb2.STRING, types_pb2.DATETIME)
     ):
         return text
     try:
@@ -88,7 +90,38 @@ def _literal(value: Any, literal_type: types_pb2.LiteralType) -> literals_pb2.Li
         return _scalar(primitive=literals_pb2.Primitive(string_value=str(value)))
     if kind == "simple":
         return _simple(value, literal_type.simple)
+    if kind == "blob":
+        uri = _location(value, literal_type.blob.dimensionality == types_pb2.BlobType.MULTIPART)
+        blob = literals_pb2.Blob(
+            uri=uri, metadata=literals_pb2.BlobMetadata(type=literal_type.blob)
+        )
+        return _scalar(blob=blob)
+    if kind == "structured_dataset_type":
+        dataset_type = types_pb2.StructuredDatasetType()
+        dataset_type.CopyFrom(literal_type.structured_dataset_type)
+        dataset_type.format = dataset_type.format or "parquet"
+        metadata = literals_pb2.StructuredDatasetMetadata(structured_dataset_type=dataset_type)
+        uri = _location(value, None)
+        return _scalar(
+            structured_dataset=literals_pb2.StructuredDataset(uri=uri, metadata=metadata)
+        )
     raise ValueError(f"the literal type {kind} cannot be given on the command line")
+
+
+def _location(value: Any, folder: bool | None) -> str:
+    """An object-store URI as given, or a local path made absolute once checked to be there."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a path or URI, got {value!r}")
+    if "://" in value and not value.startswith("file://"):
+        return value
+    path = os.path.abspath(value.removeprefix("file://"))
+    if folder is True and not os.path.isdir(path):
+        raise ValueError(f"no folder at {path}")
+    if folder is False and not os.path.isfile(path):
+        raise ValueError(f"no file at {path}")
+    if folder is None and not os.path.exists(path):
+        raise ValueError(f"nothing at {path}")
+    return path
 
 
 def _union(value: Any, literal_type: types_pb2.LiteralType) -> literals_pb2.Literal:

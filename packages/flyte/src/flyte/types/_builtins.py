@@ -12,9 +12,12 @@ from typing import Any, Literal, Union
 
 from flyteidl.core import types_pb2
 
+from flyte.io._dir import Dir
+from flyte.io._file import File
 from flyte.types._collections import DictTransformer, ListTransformer
 from flyte.types._engine import _transformers, add_shape_reader
 from flyte.types._enums import EnumTransformer, LiteralTypeTransformer
+from flyte.types._io import DirTransformer, FileTransformer
 from flyte.types._keys import DATACLASS, PICKLED, PYDANTIC_MODEL
 from flyte.types._pickle import PickleTransformer
 from flyte.types._primitives import (
@@ -49,6 +52,8 @@ _ENUM = EnumTransformer()
 _LITERAL = LiteralTypeTransformer()
 _DATACLASS = DataclassTransformer()
 _TUPLE = TupleTransformer()
+_FILE = FileTransformer()
+_DIR = DirTransformer()
 
 _BY_KEY: dict[Any, TypeTransformer[Any]] = {
     bool: _BOOL,
@@ -69,6 +74,8 @@ _BY_KEY: dict[Any, TypeTransformer[Any]] = {
     DATACLASS: _DATACLASS,
     PYDANTIC_MODEL: PydanticTransformer(),
     PICKLED: PickleTransformer(),
+    File: _FILE,
+    Dir: _DIR,
 }
 
 _SIMPLE: dict[int, TypeTransformer[Any]] = {
@@ -95,6 +102,8 @@ def transformer_for_shape(literal_type: types_pb2.LiteralType) -> TypeTransforme
     if "literal_values" in literal_type.annotation.annotations:
         return _LITERAL
     kind = literal_type.WhichOneof("type")
+    if kind == "blob":
+        return _DIR if literal_type.blob.dimensionality == types_pb2.BlobType.MULTIPART else _FILE
     if kind == "simple":
         if literal_type.simple == types_pb2.SimpleType.STRUCT:
             schema_type = literal_type.metadata.fields.get("type")

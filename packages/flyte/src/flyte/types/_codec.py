@@ -23,6 +23,7 @@ import msgpack  # type: ignore[import-untyped]
 
 from flyte.errors import TypeTransformerFailedError
 from flyte.types._errors import describe_type, short_repr
+from flyte.types._references import reference_for
 
 __all__ = ["CodecError", "decoder", "encoder", "is_named_tuple", "type_hints"]
 
@@ -284,7 +285,22 @@ def _build(t: Any, *, encode: bool) -> Convert:
             fields: tuple[str, ...] = t._fields  # type: ignore[attr-defined]
             converters = [convert(hints.get(name, Any)) for name in fields]
             return _fixed_tuple(converters, t, t, encode=encode)
+    reference = reference_for(t)
+    if reference is not None:
+        return _checked(reference.encode if encode else reference.decode, t)
     raise _unsupported(t)
+
+
+def _checked(convert: Convert, t: Any) -> Convert:
+    """A reference type's converter, its refusals as this module's error."""
+
+    def checked(v: Any) -> Any:
+        try:
+            return convert(v)
+        except (TypeError, ValueError) as exc:
+            raise _bad(t, v, str(exc)) from exc
+
+    return checked
 
 
 def _untyped(t: type, *, encode: bool) -> Convert:

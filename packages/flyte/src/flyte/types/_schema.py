@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origi
 from flyte.errors import TypeTransformerFailedError
 from flyte.types._codec import encoder, is_named_tuple, type_hints
 from flyte.types._errors import describe_type, short_repr
+from flyte.types._references import reference_for
 
 __all__ = ["json_schema", "python_type_from_schema"]
 
@@ -75,6 +76,9 @@ def json_schema(t: Any) -> dict[str, Any]:
             hints = type_hints(t)
             fields: tuple[str, ...] = t._fields  # type: ignore[attr-defined]
             return _fixed_array([json_schema(hints.get(f, Any)) for f in fields])
+    reference = reference_for(t)
+    if reference is not None:
+        return copy.deepcopy(reference.schema)
     raise TypeTransformerFailedError(f"no JSON schema for {describe_type(t)}")
 
 

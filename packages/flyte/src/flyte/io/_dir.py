@@ -1,0 +1,186 @@
+"""``flyte.io.Dir``: a folder that tasks pass by reference, its files in the raw-data store."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Generic, TypeVar
+
+from flyte import _storage
+from flyte.io._file import File, in_store, local_download_folder
+
+__all__ = ["Dir"]
+
+T = TypeVar("T")
+
+
+class Dir(Generic[T]):
+    """A folder passed between tasks by reference; its files move concurrently, with a bound.
+
+        @env.task
+        async def shoot() -> Dir:
+            return await Dir.from_local("images/")         # every file uploaded, 32 at a time
+
+        @env.task
+        async def count(d: Dir) -> int:
+            return len(await d.list_files())                # a listing: nothing is downloaded
+
+    ``path`` is the folder's object-store prefix or local path. As for :class:`File`, a local
+    folder not in the store yet is uploaded when it becomes a literal, one in a store is never
+    copied, and ``Dir[TypeVar("csv")]`` declares its files' format. Its literal is flytekit's
+    FlyteDirectory blob (multipart).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, format: str = "") -> None:
+        self.path = os.fspath(path)
+        self.format = format
+        self._in_store = not _storage.is_local(self.path)
+        self._downloaded: str | None = None
+
+    @classmethod
+    def from_existing_remote(cls, remote_path: str, *, format: str = "") -> Dir[T]:
+        """A reference to a folder already in a store: nothing is copied."""
+        return cls._stored(remote_path, format)
+
+    @classmethod
+    def new_remote(cls, name: str = "", *, format: str = "") -> Dir[T]:
+        """A new, empty folder of the raw-data store; put files in it with
+        ``File.from_local(path, d.path + "/name")``."""
+        return cls._stored(_storage.new_path(name or uuid.uuid4().hex), format)
+
+    @classmethod
+    async def from_local(
+        cls,
+        local_path: str | os.PathLike[str],
+        remote_destination: str = "",
+        *,
+        format: str = "",
+        max_concurrency: int = _storage.MAX_CONCURRENT_TRANSFERS,
+    ) -> Dir[T]:
+        """Upload every file under ``local_path`` now, ``max_concurrency`` at a time, to
+        ``remote_destination`` or a new folder of the raw-data store."""
+        return await asyncio.to_thread(
+            cls.from_local_sync,
+            local_path,
+            remote_destination,
+            format=format,
+            max_concurrency=max_concurrency,
+        )
+
+    @classmethod
+    def from_local_sync(
+        cls,
+        local_path: str | os.PathLike[str],
+        remote_destination: str = "",
+        *,
+        format: str = "",
+        max_concurrency: int = _storage.MAX_CONCURRENT_TRANSFERS,
+    ) -> Dir[T]:
+        """:meth:`from_local` for code that is not a coroutine."""
+        source = os.path.abspath(os.fspath(local_path))
+        target = remote_destination or _storage.new_path()
+        files = _storage.list_files(source)
+        pairs = [(f, _storage.join(target, *_relative_parts(f, source))) for f in files]
+        _storage.copy_files(pairs, max_concurrency=max_concurrency)
+        return cls._stored(target, format)
+
+    async def walk(self) -> AsyncIterator[File[T]]:
+        """Every file in the folder, at any depth, in order of their paths (a listing; nothing
+        is downloaded)."""
+        for f in await self.list_files():
+            yield f
+
+    def walk_sync(self) -> Iterator[File[T]]:
+        """:meth:`walk` for code that is not a coroutine."""
+        yield from self.list_files_sync()
+
+    async def list_files(self) -> list[File[T]]:
+        """The folder's files, at any depth, as :class:`File` references."""
+        return await asyncio.to_thread(self.list_files_sync)
+
+    def list_files_sync(self) -> list[File[T]]:
+        """:meth:`list_files` for code that is not a coroutine."""
+        files: list[File[T]] = []
+        for path in _storage.list_files(self._downloaded or self.path):
+            f: File[T] = File(path, format=self.format)
+            f._in_store = self._in_store and self._downloaded is None
+            files.append(f)
+        return files
+
+    async def download(
+        self,
+        local_path: str | os.PathLike[str] | None = None,
+        *,
+        max_concurrency: int = _storage.MAX_CONCURRENT_TRANSFERS,
+    ) -> str:
+        """Download every file, ``max_concurrency`` at a time; return the local folder."""
+        return await asyncio.to_thread(
+            self.download_sync, local_path, max_concurrency=max_concurrency
+        )
+
+    def download_sync(
+        self,
+        local_path: str | os.PathLike[str] | None = None,
+        *,
+        max_concurrency: int = _storage.MAX_CONCURRENT_TRANSFERS,
+    ) -> str:
+        """:meth:`download` for code that is not a coroutine. A folder already on this machine
+        is not copied unless ``local_path`` asks for a copy."""
+        if local_path is None:
+            if _storage.is_local(self.path):
+                return _storage.local_path(self.path)
+            if self._downloaded is not None:
+                return self._downloaded
+            target = os.path.join(local_download_folder(), _storage.basename(self.path))
+        else:
+            target = os.fspath(local_path)
+        files = _storage.list_files(self.path)
+        root = self.path.rstrip("/")
+        pairs = [(f, os.path.join(target, *_relative_parts(f, root))) for f in files]
+        _storage.copy_files(pairs, max_concurrency=max_concurrency)
+        os.makedirs(target, exist_ok=True)
+        self._downloaded = target
+        return target
+
+    async def exists(self) -> bool:
+        """Whether the folder is there (an object-store prefix exists when a file is under it)."""
+        return await asyncio.to_thread(self.exists_sync)
+
+    def exists_sync(self) -> bool:
+        """:meth:`exists` for code that is not a coroutine."""
+        return _storage.exists(self.path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dir):
+            return NotImplemented
+        return (self.path, self.format) == (other.path, other.format)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.format))
+
+    def __repr__(self) -> str:
+        fmt = f", format={self.format!r}" if self.format else ""
+        return f"Dir({self.path!r}{fmt})"
+
+    @classmethod
+    def _stored(cls, path: str, format: str) -> Dir[T]:
+        made = cls(path, format=format)
+        made._in_store = True
+        return made
+
+    def _uri_in_store(self) -> str:
+        """The folder's place in a store, uploaded there first if it is only on this machine."""
+        if self._in_store or in_store(self.path):
+            return self.path
+        uploaded: Dir[T] = Dir.from_local_sync(self.path)
+        self.path, self._in_store = uploaded.path, True
+        return self.path
+
+
+def _relative_parts(path: str, root: str) -> list[str]:
+    """The parts of ``path`` below the folder or prefix ``root``."""
+    if _storage.is_local(path):
+        return os.path.relpath(_storage.local_path(path), _storage.local_path(root)).split(os.sep)
+    return path[len(root.rstrip("/")) + 1 :].split("/")

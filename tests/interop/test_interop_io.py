@@ -1,0 +1,208 @@
+"""Files and folders cross between flytekit 1.16 and flyte-core through one S3 bucket, both ways.
+
+The bucket is a real S3-compatible server on loopback (moto, the ``s3_store`` fixture of
+flyte's pytest plugin), and both SDKs are configured by the same variables (``FLYTE_AWS_*``).
+For every case the literal types are identical, the literals are identical apart from the
+random part of generated paths, and each SDK reads what the other wrote.
+"""
+
+# ruff: noqa: E402, UP045 - flytekit is imported only where it is installed; Optional is what users write
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+import msgpack
+import pytest
+
+flytekit = pytest.importorskip("flytekit")
+
+from flyteidl.core import literals_pb2
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.data_persistence import FileAccessProvider
+from flytekit.core.type_engine import TypeEngine as KitEngine
+from flytekit.models.literals import Literal as KitLiteral
+from flytekit.types.directory import FlyteDirectory
+from flytekit.types.file import FlyteFile
+
+from flyte.io import Dir, File
+from flyte.testing import S3Server
+from flyte.types import TypeEngine
+
+CSV = TypeVar("csv")
+RANDOM = re.compile(r"/[0-9a-f]{32}(/|$)")
+
+
+@dataclasses.dataclass
+class KitReport:
+    name: str
+    data: FlyteFile
+    pages: FlyteDirectory
+
+
+@dataclasses.dataclass
+class Report:
+    name: str
+    data: File
+    pages: Dir
+
+
+TYPE_PAIRS = [
+    (FlyteFile, File),
+    (FlyteFile[CSV], File[CSV]),
+    (FlyteDirectory, Dir),
+    (FlyteDirectory[CSV], Dir[CSV]),
+    (Optional[FlyteFile], Optional[File]),
+    (list[FlyteFile], list[File]),
+    (dict[str, FlyteDirectory], dict[str, Dir]),
+    (KitReport, Report),
+]
+
+
+@pytest.fixture
+def bucket(s3_store: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """Both SDKs' raw-data prefix: the same bucket of the S3 test server."""
+    prefix = s3_store.uri("raw")
+    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
+    provider = FileAccessProvider(local_sandbox_dir=str(tmp_path / "kit"), raw_output_prefix=prefix)
+    context = FlyteContextManager.current_context().with_file_access(provider)
+    with FlyteContextManager.with_context(context):
+        yield prefix
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scores.csv"
+    path.write_text("id,score\n1,0.5\n")
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "pages"
+    for name in ("a.txt", "sub/b.txt"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    return root
+
+
+def kit_to_literal(value: Any, python_type: Any) -> literals_pb2.Literal:
+    ctx = FlyteContextManager.current_context()
+    literal_type = KitEngine.to_literal_type(python_type)
+    return KitEngine.to_literal(ctx, value, python_type, literal_type).to_flyte_idl()
+
+
+def kit_to_python(literal: literals_pb2.Literal, python_type: Any) -> Any:
+    ctx = FlyteContextManager.current_context()
+    return KitEngine.to_python_value(ctx, KitLiteral.from_flyte_idl(literal), python_type)
+
+
+def without_random(literal: literals_pb2.Literal) -> bytes:
+    """The literal with the random part of generated paths blanked out."""
+    copy = literals_pb2.Literal()
+    copy.CopyFrom(literal)
+    for blob in _blobs(copy):
+        blob.uri = RANDOM.sub(r"/<random>\1", blob.uri)
+    return copy.SerializeToString(deterministic=True)
+
+
+def _blobs(literal: literals_pb2.Literal) -> Iterator[literals_pb2.Blob]:
+    kind = literal.WhichOneof("value")
+    if kind == "collection":
+        for item in literal.collection.literals:
+            yield from _blobs(item)
+    elif kind == "map":
+        for item in literal.map.literals.values():
+            yield from _blobs(item)
+    elif kind == "scalar" and literal.scalar.WhichOneof("value") == "blob":
+        yield literal.scalar.blob
+    elif kind == "scalar" and literal.scalar.WhichOneof("value") == "union":
+        yield from _blobs(literal.scalar.union.value)
+
+
+@pytest.mark.parametrize(("kit_type", "our_type"), TYPE_PAIRS, ids=repr)
+def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any) -> None:
+    theirs = KitEngine.to_literal_type(kit_type).to_flyte_idl()
+    ours = TypeEngine.to_literal_type(our_type)
+    if dataclasses.is_dataclass(our_type):  # the schema's title is the class name
+        theirs.metadata["title"] = ours.metadata["title"]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(("kit_type", "our_type"), TYPE_PAIRS[:4], ids=repr)
+def test_a_guessed_type_reads_the_literal_type_back(kit_type: Any, our_type: Any) -> None:
+    literal_type = KitEngine.to_literal_type(kit_type).to_flyte_idl()
+    guessed = TypeEngine.guess_python_type(literal_type)
+    assert TypeEngine.to_literal_type(guessed) == literal_type
+
+
+def test_an_uploaded_file_has_the_same_literal_in_both(bucket: str, csv_file: Path) -> None:
+    theirs = kit_to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
+    ours = TypeEngine.to_literal_sync(File(csv_file), File[CSV])
+    assert ours.scalar.blob.uri.startswith(bucket + "/")
+    assert without_random(ours) == without_random(theirs)
+
+
+def test_an_uploaded_folder_has_the_same_literal_in_both(bucket: str, folder: Path) -> None:
+    theirs = kit_to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
+    ours = TypeEngine.to_literal_sync(Dir(folder), Dir)
+    assert without_random(ours) == without_random(theirs)
+
+
+def test_flyte_reads_a_file_flytekit_wrote(bucket: str, csv_file: Path) -> None:
+    literal = kit_to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
+    f = TypeEngine.to_python_value_sync(literal, File[CSV])
+    assert f.format == "csv"
+    with f.open_sync("r") as fh:
+        assert fh.read() == csv_file.read_text()
+
+
+def test_flytekit_reads_a_file_flyte_wrote(bucket: str, csv_file: Path) -> None:
+    literal = TypeEngine.to_literal_sync(File.from_local_sync(csv_file), File[CSV])
+    f = kit_to_python(literal, FlyteFile[CSV])
+    with open(f.download()) as fh:
+        assert fh.read() == csv_file.read_text()
+
+
+def test_folders_cross_both_ways(bucket: str, folder: Path) -> None:
+    theirs = kit_to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
+    d = TypeEngine.to_python_value_sync(theirs, Dir)
+    names = sorted(f.path[len(d.path.rstrip("/")) + 1 :] for f in d.list_files_sync())
+    assert names == ["a.txt", "sub/b.txt"]
+    ours = TypeEngine.to_literal_sync(Dir.from_local_sync(folder), Dir)
+    local = Path(kit_to_python(ours, FlyteDirectory).download())
+    assert (local / "sub" / "b.txt").read_text() == "sub/b.txt"
+
+
+def test_a_dataclass_of_files_crosses_both_ways(bucket: str, csv_file: Path, folder: Path) -> None:
+    theirs = kit_to_literal(
+        KitReport("q1", FlyteFile(str(csv_file)), FlyteDirectory(str(folder))), KitReport
+    )
+    ours = TypeEngine.to_literal_sync(Report("q1", File(csv_file), Dir(folder)), Report)
+
+    def shape(literal: literals_pb2.Literal) -> dict[str, Any]:
+        data = msgpack.unpackb(literal.scalar.binary.value)
+        return {
+            k: RANDOM.sub("/<random>", v["path"]) if isinstance(v, dict) else v
+            for k, v in data.items()
+        }
+
+    assert shape(ours) == shape(theirs)
+    report = TypeEngine.to_python_value_sync(theirs, Report)
+    assert Path(report.data.download_sync()).read_text() == csv_file.read_text()
+    kit_report = kit_to_python(ours, KitReport)
+    with open(kit_report.data.download()) as fh:
+        assert fh.read() == csv_file.read_text()
+
+
+def test_a_reference_is_never_copied_by_either(bucket: str, csv_file: Path) -> None:
+    stored = File.from_local_sync(csv_file)
+    ours = TypeEngine.to_literal_sync(stored, File)
+    assert ours.scalar.blob.uri == stored.path
+    theirs = kit_to_literal(kit_to_python(ours, FlyteFile), FlyteFile)
+    assert theirs.scalar.blob.uri == stored.path
+    assert TypeEngine.to_literal_sync(TypeEngine.to_python_value_sync(theirs, File), File) == ours
