@@ -27,10 +27,17 @@ KINDS = {
     "transformer": "AcmeTransformer('HELLO')",
     "task": "42",
     "connector": """queue 'fast' processed {"day": "2024-01-01"}""",
+    "dataframe": "2",
 }
 
 #: Each shipped plugin, by its folder (the scaffold's name for it), and its kind.
-SHIPPED = {"positive-int": "transformer", "echo": "task", "batch-job": "connector"}
+SHIPPED = {
+    "positive-int": "transformer",
+    "echo": "task",
+    "batch-job": "connector",
+    "pandas": "dataframe",
+    "pyarrow": "dataframe",
+}
 
 
 def _environment() -> dict[str, str]:
@@ -94,6 +101,7 @@ def test_each_new_plugin_is_listed_as_loaded(venv: Path) -> None:
         ("flyteplugins-acme-task", "flyte.tasks", "acme_task"): "loaded",
         ("flyteplugins-acme-connector", "flyte.connectors", "acme_connector"): "loaded",
         ("flyteplugins-acme-connector", "flyte.tasks", "acme_connector"): "loaded",
+        ("flyteplugins-acme-dataframe", "flyte.transformers", "acme_dataframe"): "loaded",
     }
 
 
@@ -139,6 +147,8 @@ SHIPPED_PRINTS = {
     "positive-int": re.escape("PositiveInt(42)"),
     "echo": "42",
     "batch-job": r"job \w+ on queue 'fast' processed " + re.escape('{"day": "2024-01-01"}'),
+    "pandas": re.escape("['b', 'c']"),
+    "pyarrow": re.escape("1.0"),
 }
 
 
@@ -156,6 +166,7 @@ NOT_FOUND = {
     "transformer": "no transformer for the type ",
     "task": "PluginNotFoundError: no task plugin is registered for the plugin config type ",
     "connector": "ConnectorNotFoundError: no connector serves the task type ",
+    "dataframe": "no transformer for the type ",
 }
 
 #: Each plugin, new and shipped, by its name (its distribution is flyteplugins-NAME); its kind.
@@ -185,8 +196,11 @@ def test_importing_a_plugin_registers_nothing_its_entry_points_do(
 
 
 def _shape(pyproject: str) -> str:
-    """A pyproject without the lines a plugin writes for itself: its description and version."""
-    return re.sub(r'^(description|version) = ".*"$', r"\1 = ...", pyproject, flags=re.MULTILINE)
+    """A pyproject without the lines a plugin writes for itself: its description, version and
+    dependencies (a dataframe plugin adds its library)."""
+    return re.sub(
+        r"^(description|version|dependencies) = .*$", r"\1 = ...", pyproject, flags=re.MULTILINE
+    )
 
 
 def _headings(readme: str) -> list[str]:

@@ -23,14 +23,12 @@ flytekit = pytest.importorskip("flytekit")
 
 from flyteidl.core import literals_pb2
 from flytekit.core.context_manager import FlyteContextManager
-from flytekit.core.data_persistence import FileAccessProvider
 from flytekit.core.type_engine import TypeEngine as KitEngine
 from flytekit.models.literals import Literal as KitLiteral
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
 from flyte.io import Dir, File
-from flyte.testing import S3Server
 from flyte.types import TypeEngine
 
 CSV = TypeVar("csv")
@@ -61,17 +59,6 @@ TYPE_PAIRS = [
     (dict[str, FlyteDirectory], dict[str, Dir]),
     (KitReport, Report),
 ]
-
-
-@pytest.fixture
-def bucket(s3_store: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """Both SDKs' raw-data prefix: the same bucket of the S3 test server."""
-    prefix = s3_store.uri("raw")
-    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
-    provider = FileAccessProvider(local_sandbox_dir=str(tmp_path / "kit"), raw_output_prefix=prefix)
-    context = FlyteContextManager.current_context().with_file_access(provider)
-    with FlyteContextManager.with_context(context):
-        yield prefix
 
 
 @pytest.fixture

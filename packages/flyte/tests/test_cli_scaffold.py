@@ -15,9 +15,11 @@ FILES = {
     "transformer": ["transformer.py"],
     "task": ["task.py"],
     "connector": ["client.py", "config.py", "connector.py", "task.py"],
+    "dataframe": ["handlers.py"],
 }
 
-#: Each kind's entry points name the classes themselves: importing the package registers nothing.
+#: Each kind's entry points name the classes themselves (a dataframe plugin's, the callable that
+#: registers its encoder and decoder): importing the package registers nothing.
 ENTRY_POINTS = {
     "transformer": {
         "flyte.transformers": {"money": "flyteplugins.money.transformer:MoneyTransformer"}
@@ -27,6 +29,7 @@ ENTRY_POINTS = {
         "flyte.connectors": {"money": "flyteplugins.money.connector:MoneyConnector"},
         "flyte.tasks": {"money": "flyteplugins.money.task:MoneyTask"},
     },
+    "dataframe": {"flyte.transformers": {"money": "flyteplugins.money.handlers:register"}},
 }
 
 

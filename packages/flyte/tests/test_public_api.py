@@ -15,6 +15,7 @@ PUBLIC_MODULES = [
     "flyte.errors",
     "flyte.extend",
     "flyte.io",
+    "flyte.io.extend",
     "flyte.models",
     "flyte.plugins",
     "flyte.testing",

@@ -73,7 +73,9 @@ def exists(uri: str) -> bool:
     try:
         if is_local(uri):
             return os.path.exists(local_path(uri))
-        return bool(filesystem(uri).exists(uri))
+        fs = filesystem(uri)
+        fs.invalidate_cache()  # another process may have written since the last look
+        return bool(fs.exists(uri))
     except Exception as exc:
         raise storage_error("check", uri, exc) from exc
 
@@ -195,16 +197,23 @@ def copy_files(
 
 
 def list_files(uri: str) -> list[str]:
-    """Every file under the folder or prefix ``uri``, at any depth, as full paths or URIs, sorted."""
+    """Every file under the folder or prefix ``uri``, at any depth, as full paths or URIs,
+    sorted; ``[uri]`` when ``uri`` is a file itself."""
     try:
         if is_local(uri):
             root = local_path(uri)
+            if os.path.isfile(root):
+                return [root]
             if not os.path.isdir(root):
                 raise FileNotFoundError(f"no folder at {root}")
             return sorted(
                 os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
             )
         fs = filesystem(uri)
+        # Another process (a task's container, flytekit) may have written since the last look.
+        fs.invalidate_cache()
+        if fs.isfile(uri):
+            return [uri]
         return sorted(fs.unstrip_protocol(p) for p in fs.find(uri.rstrip("/") + "/"))
     except Exception as exc:
         raise storage_error("list", uri, exc) from exc

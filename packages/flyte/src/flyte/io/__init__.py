@@ -10,11 +10,14 @@
 
 Values live in a store (the execution's raw-data prefix: a local folder by default, ``s3://``,
 ``gs://``, ``abfs://`` with the extras ``flyte-core[s3]``, ``[gcs]``, ``[abfs]``) and travel as
-references. Their literals are flytekit 1.16's (FlyteFile and FlyteDirectory blobs), so the two
-SDKs read each other's values. Importing this package imports no dataframe library.
+references. Their literals are flytekit 1.16's (FlyteFile and FlyteDirectory blobs,
+StructuredDataset), so the two SDKs read each other's values. ``DataFrame`` holds a table of any
+library a plugin handles (``flyteplugins-pandas``, ``flyteplugins-pyarrow``; write one with
+:mod:`flyte.io.extend`). Importing this package imports no dataframe library.
 """
 
+from flyte.io._dataframe import PARQUET, DataFrame
 from flyte.io._dir import Dir
 from flyte.io._file import File
 
-__all__ = ["Dir", "File"]
+__all__ = ["PARQUET", "DataFrame", "Dir", "File"]

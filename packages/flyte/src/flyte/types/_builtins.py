@@ -12,10 +12,12 @@ from typing import Any, Literal, Union
 
 from flyteidl.core import types_pb2
 
+from flyte.io._dataframe import DataFrame
 from flyte.io._dir import Dir
 from flyte.io._file import File
 from flyte.types._collections import DictTransformer, ListTransformer
-from flyte.types._engine import _transformers, add_shape_reader
+from flyte.types._dataframes import ENGINE, dataframe_reference, missing_plugin_hint
+from flyte.types._engine import _transformers, add_miss_hint, add_shape_reader
 from flyte.types._enums import EnumTransformer, LiteralTypeTransformer
 from flyte.types._io import DirTransformer, FileTransformer
 from flyte.types._keys import DATACLASS, PICKLED, PYDANTIC_MODEL
@@ -31,6 +33,7 @@ from flyte.types._primitives import (
     StrTransformer,
     TimedeltaTransformer,
 )
+from flyte.types._references import add_reference
 from flyte.types._structs import DataclassTransformer, PydanticTransformer, TupleTransformer
 from flyte.types._transformer import TypeTransformer
 from flyte.types._union import UnionTransformer
@@ -76,6 +79,7 @@ _BY_KEY: dict[Any, TypeTransformer[Any]] = {
     PICKLED: PickleTransformer(),
     File: _FILE,
     Dir: _DIR,
+    DataFrame: ENGINE,
 }
 
 _SIMPLE: dict[int, TypeTransformer[Any]] = {
@@ -95,6 +99,8 @@ def register_builtins() -> None:
     for key, transformer in _BY_KEY.items():
         _transformers.add(key, transformer)
     add_shape_reader(transformer_for_shape)
+    add_miss_hint(missing_plugin_hint)
+    add_reference(DataFrame, dataframe_reference)
 
 
 def transformer_for_shape(literal_type: types_pb2.LiteralType) -> TypeTransformer[Any] | None:
@@ -102,6 +108,8 @@ def transformer_for_shape(literal_type: types_pb2.LiteralType) -> TypeTransforme
     if "literal_values" in literal_type.annotation.annotations:
         return _LITERAL
     kind = literal_type.WhichOneof("type")
+    if kind == "structured_dataset_type":
+        return ENGINE
     if kind == "blob":
         return _DIR if literal_type.blob.dimensionality == types_pb2.BlobType.MULTIPART else _FILE
     if kind == "simple":

@@ -25,7 +25,7 @@ from flyte.types._errors import describe_type
 from flyte.types._keys import candidates, never_unpickled, normalize
 from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
-__all__ = ["TypeEngine", "add_shape_reader"]
+__all__ = ["TypeEngine", "add_miss_hint", "add_shape_reader", "run_in_loop"]
 
 R = TypeVar("R")
 
@@ -95,6 +95,16 @@ ShapeReader = Callable[[types_pb2.LiteralType], "TypeTransformer[Any] | None"]
 _shape_readers: list[ShapeReader] = []
 
 
+#: What adds a way out to the error for a type no transformer claims (the plugin that would).
+_miss_hints: list[Callable[[Any], str]] = []
+
+
+def add_miss_hint(hint: Callable[[Any], str]) -> None:
+    """Let ``hint`` add to the error for a Python type that no transformer claims."""
+    if hint not in _miss_hints:
+        _miss_hints.append(hint)
+
+
 def add_shape_reader(reader: ShapeReader) -> None:
     """Let ``reader`` name the transformer of literal types that carry no known tag."""
     if reader not in _shape_readers:
@@ -135,7 +145,7 @@ class TypeEngine:
                 f"no transformer for the type {name}: install a plugin that declares one under "
                 f"the '{_discovery.TRANSFORMERS}' entry points, register one with TypeEngine.register, or annotate "
                 f"the value as flyte.types.Pickled[{name}] to pickle it (only for trusted data: "
-                f"unpickling runs code)"
+                f"unpickling runs code)" + "".join(hint(python_type) for hint in _miss_hints)
             )
         return found
 
@@ -334,7 +344,7 @@ class TypeEngine:
                 return result
             coro.close()
             raise RuntimeError("a synchronous conversion suspended")
-        return _run_in_loop(coro)
+        return run_in_loop(coro)
 
     @classmethod
     def _transformer_named(cls, name: str) -> TypeTransformer[Any] | None:
@@ -433,7 +443,7 @@ def _one_line(message: Any) -> str:
     return "{" + str(text_format.MessageToString(message, as_one_line=True)) + "}"
 
 
-def _run_in_loop(coro: Coroutine[Any, Any, R]) -> R:
+def run_in_loop(coro: Coroutine[Any, Any, R]) -> R:
     """Run ``coro`` to completion from synchronous code, inside a running event loop or not."""
     try:
         asyncio.get_running_loop()

@@ -56,6 +56,12 @@ KINDS = {
                 ("flyte.tasks", "{{package}}.task:{{class_name}}Task"),
             ),
         ),
+        PluginKind(
+            "dataframe",
+            "A dataframe plugin for flyte: {{class_name}}Frame values written and read as CSV by "
+            "its encoder and decoder.",
+            (("flyte.transformers", "{{package}}.handlers:register"),),
+        ),
     )
 }
 
