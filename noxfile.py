@@ -204,7 +204,7 @@ def tests(session: nox.Session, package: str) -> None:
 
 @nox.session(python=PYTHONS)
 def installed_wheels(session: nox.Session) -> None:
-    """Run the cross-package tests of tests/ against all four wheels in a fresh venv."""
+    """Run the cross-package tests of tests/ against every project wheel in a fresh venv."""
     wheelhouse = install_project_wheels(session, *PACKAGES)
     session.install(*TEST_REQUIREMENTS)
     session.run(

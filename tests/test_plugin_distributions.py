@@ -298,7 +298,9 @@ def test_shipped_plugins_are_loaded_from_their_wheels():
         ("flyte.connectors", "batch_job"): "loaded",
         ("flyte.tasks", "batch_job"): "loaded",
         ("flyte.tasks", "echo"): "loaded",
+        ("flyte.transformers", "pandas"): "loaded",
         ("flyte.transformers", "positive_int"): "loaded",
+        ("flyte.transformers", "pyarrow"): "loaded",
     }
 
 
