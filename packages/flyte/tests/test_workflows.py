@@ -177,7 +177,7 @@ def test_inputs_are_checked_when_the_workflow_is_defined() -> None:
         def unknown(day: str) -> int:
             return report(days=day)
 
-    with pytest.raises(WorkflowDefinitionError, match=r"without the input 'day' \(str\)"):
+    with pytest.raises(WorkflowDefinitionError, match=r"is missing the input 'day' \(str\)"):
 
         @flyte.workflow
         def missing() -> int:

@@ -114,14 +114,7 @@ class WorkflowRun:
             raise
         except Exception as exc:  # the runner's own failure on this node: named as a node's
             self.view.set(node_path, "failed")
-            error = WorkflowRunError(
-                f"workflow '{self.workflow.name}' failed at node {node_path} "
-                f"({describe_entity(entity)}): {type(exc).__name__}: {exc}",
-                workflow=self.workflow.name,
-                node_id=node_path,
-                task=entity.name,
-            )
-            raise error from exc
+            raise self._node_error(node_path, entity, f"{type(exc).__name__}: {exc}") from exc
         self.view.set(node_path, "done")
         return result
 
@@ -163,15 +156,19 @@ class WorkflowRun:
         return self._templates[key]
 
     def _failed(self, node_path: str, task: TaskTemplate, failure: Failure) -> WorkflowRunError:
-        error = WorkflowRunError(
-            f"workflow '{self.workflow.name}' failed at node {node_path} (task '{task.name}'): "
-            f"{failure.headline}",
-            workflow=self.workflow.name,
-            node_id=node_path,
-            task=task.name,
-        )
+        error = self._node_error(node_path, task, failure.headline)
         error.__cause__ = failure.exception
         return error
+
+    def _node_error(self, node_path: str, entity: Any, why: str) -> WorkflowRunError:
+        """The error of this run that failed at ``node_path``, running ``entity``, for ``why``."""
+        return WorkflowRunError(
+            f"workflow '{self.workflow.name}' failed at node {node_path} "
+            f"({describe_entity(entity)}): {why}",
+            workflow=self.workflow.name,
+            node_id=node_path,
+            task=entity.name,
+        )
 
 
 class _Schedule:

@@ -174,22 +174,9 @@ def check_runnable(entity: object) -> None:
 def check_input_names(entity: Runnable, names: Collection[str]) -> None:
     """Raise :class:`TaskInputError` unless ``names`` are inputs of ``entity`` and hold every
     input it has no default for."""
-    interface = entity.interface
-    unknown = [n for n in names if n not in interface.inputs]
-    if unknown:
-        raise TaskInputError(
-            f"{_kind(entity)} '{entity.name}' has no input {', '.join(map(repr, unknown))}; its "
-            f"inputs are {', '.join(interface.inputs) or 'none'}"
-        )
-    missing = [n for n in interface.inputs if n not in names and n not in interface.defaults]
-    if missing:
-        from flyte.types._errors import describe_type
-
-        raise TaskInputError(
-            f"{_kind(entity)} '{entity.name}' is missing the input "
-            f"{', '.join(map(repr, missing))} "
-            f"({', '.join(describe_type(interface.inputs[n]) for n in missing)})"
-        )
+    mismatch = entity.interface.name_mismatch(names)
+    if mismatch:
+        raise TaskInputError(f"{_kind(entity)} '{entity.name}' {mismatch}")
 
 
 def _kind(entity: Runnable) -> str:

@@ -6,7 +6,7 @@ import contextlib
 import inspect
 import sys
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,26 @@ class NativeInterface:
     def from_function(cls, func: Callable[..., Any]) -> NativeInterface:
         """The interface of ``func`` from its type hints (see :func:`extract_interface`)."""
         return extract_interface(func)
+
+    def name_mismatch(self, names: Collection[str]) -> str | None:
+        """What is wrong with giving the inputs ``names``, as the end of a sentence about the
+        task (``has no input 'x'; its inputs are a, b``), or None when they fit: every name is
+        an input and every input without a default is named."""
+        unknown = [n for n in names if n not in self.inputs]
+        if unknown:
+            return (
+                f"has no input {', '.join(map(repr, unknown))}; its inputs are "
+                f"{', '.join(self.inputs) or 'none'}"
+            )
+        missing = [n for n in self.inputs if n not in names and n not in self.defaults]
+        if missing:
+            from flyte.types._errors import describe_type
+
+            return (
+                f"is missing the input {', '.join(map(repr, missing))} "
+                f"({', '.join(describe_type(self.inputs[n]) for n in missing)})"
+            )
+        return None
 
     def outputs_to_dict(self, result: Any) -> dict[str, Any]:
         """A task's return value as its outputs by name.

@@ -23,7 +23,7 @@ from flyte._tasks._docstring import Docstring, parse_docstring
 from flyte._tasks._interface import describe_function, extract_interface, typed_interface
 from flyte._tasks._options import Cache, PodTemplate, Secret, as_cache, as_secret
 from flyte._tasks._resources import Resources
-from flyte._workflows._building import current_builder
+from flyte._workflows._building import add_node, current_builder
 from flyte.errors import TaskDefinitionError
 from flyte.models import NativeInterface, SerializationContext
 
@@ -181,18 +181,14 @@ class TaskTemplate:
         A task is called with keyword arguments there; outside a workflow, run it with
         ``flyte.run``.
         """
-        builder = current_builder()
-        if builder is None:
-            raise TaskDefinitionError(
-                f"{self._describe()} is called outside a workflow's body; run it with "
-                f"flyte.run(task, ...)"
-            )
-        if args:
-            raise TaskDefinitionError(
-                f"{self._describe()} is called with positional arguments in a workflow; call "
-                f"it with keywords: ({', '.join(f'{n}=...' for n in self.interface.inputs)})"
-            )
-        return builder.call(self, kwargs)
+        return add_node(
+            self,
+            args,
+            kwargs,
+            described=self._describe(),
+            run_as="flyte.run(task, ...)",
+            error=TaskDefinitionError,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, task_type={self.task_type!r})"

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["GraphBuilder", "building", "current_builder"]
+__all__ = ["GraphBuilder", "add_node", "building", "current_builder"]
 
 
 class GraphBuilder(Protocol):
@@ -32,6 +32,33 @@ _builder: contextvars.ContextVar[GraphBuilder | None] = contextvars.ContextVar(
 def current_builder() -> GraphBuilder | None:
     """The builder of the workflow whose body is running now, or None."""
     return _builder.get()
+
+
+def add_node(
+    entity: Any,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    *,
+    described: str,
+    run_as: str,
+    error: type[Exception],
+) -> Any:
+    """What calling a task or a workflow does: add its node to the workflow being built and
+    return promises of its outputs.
+
+    Raises ``error`` when no workflow is being built (``run_as`` says how to run it instead) or
+    when called with positional arguments; ``described`` names the entity in both messages.
+    """
+    builder = current_builder()
+    if builder is None:
+        raise error(f"{described} is called outside a workflow's body; run it with {run_as}")
+    if args:
+        keywords = ", ".join(f"{n}=..." for n in entity.interface.inputs)
+        raise error(
+            f"{described} is called with positional arguments in a workflow; call it with "
+            f"keywords: ({keywords})"
+        )
+    return builder.call(entity, kwargs)
 
 
 @contextmanager

@@ -21,7 +21,6 @@ from flyte._workflows._bindings import bind, promises_in
 from flyte._workflows._building import building
 from flyte._workflows._promise import NodeOutputs, Promise
 from flyte.errors import WorkflowDefinitionError
-from flyte.types._errors import describe_type
 
 __all__ = ["Graph", "Node", "outputs_of"]
 
@@ -51,18 +50,9 @@ class Graph:
         """Add a node running ``entity`` on ``inputs``; return promises of its outputs."""
         interface: NativeInterface = entity.interface
         where = f"workflow '{self.workflow}': {describe_entity(entity)}"
-        unknown = sorted(set(inputs) - set(interface.inputs))
-        if unknown:
-            raise WorkflowDefinitionError(
-                f"{where} has no input {', '.join(map(repr, unknown))}; its inputs are "
-                f"{', '.join(interface.inputs) or 'none'}"
-            )
-        missing = [n for n in interface.inputs if n not in inputs and n not in interface.defaults]
-        if missing:
-            raise WorkflowDefinitionError(
-                f"{where} is called without the input {', '.join(map(repr, missing))} "
-                f"({', '.join(describe_type(interface.inputs[n]) for n in missing)})"
-            )
+        mismatch = interface.name_mismatch(inputs)
+        if mismatch:
+            raise WorkflowDefinitionError(f"{where} {mismatch}")
         values = {n: inputs[n] if n in inputs else interface.defaults[n] for n in interface.inputs}
         bindings = {
             name: bind(values[name], interface.inputs[name], f"{where}: input '{name}'")

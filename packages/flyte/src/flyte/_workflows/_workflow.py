@@ -27,7 +27,7 @@ from flyte._tasks._interface import (
     typed_interface,
 )
 from flyte._workflows._bindings import bind
-from flyte._workflows._building import current_builder
+from flyte._workflows._building import add_node
 from flyte._workflows._graph import Graph, Node
 from flyte._workflows._promise import NodeOutputs, Promise
 from flyte.errors import TaskDefinitionError, WorkflowDefinitionError
@@ -106,18 +106,14 @@ class WorkflowTemplate:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Inside a workflow's body, a sub-workflow node; elsewhere, run it with ``flyte.run``."""
-        builder = current_builder()
-        if builder is None:
-            raise WorkflowDefinitionError(
-                f"workflow '{self.name}' is called outside a workflow's body; run it with "
-                f"flyte.run({self.func.__name__}, ...)"
-            )
-        if args:
-            raise WorkflowDefinitionError(
-                f"workflow '{self.name}' is called with positional arguments; call it with "
-                f"keywords, as {self.func.__name__}({', '.join(f'{n}=...' for n in self.interface.inputs)})"
-            )
-        return builder.call(self, kwargs)
+        return add_node(
+            self,
+            args,
+            kwargs,
+            described=f"workflow '{self.name}'",
+            run_as=f"flyte.run({self.func.__name__}, ...)",
+            error=WorkflowDefinitionError,
+        )
 
     def __repr__(self) -> str:
         return f"WorkflowTemplate(name={self.name!r}, nodes={len(self.nodes)})"
