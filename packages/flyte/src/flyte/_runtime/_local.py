@@ -200,10 +200,13 @@ def run(task: TaskTemplate | WorkflowTemplate, /, **inputs: Any) -> Any:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    threading.Thread(target=target, name=f"flyte-run-{task.name}").start()
+    worker = threading.Thread(target=target, name=f"flyte-run-{task.name}")
     # Waited for on a future, not with Thread.join: a join that Ctrl-C interrupts takes the
     # thread for ended (before Python 3.13), and the process would not wait for the cleanup.
     try:
+        # Started inside the try: Ctrl-C may land while start() still waits for the thread,
+        # when the run is already under way.
+        worker.start()
         return outcome.result()
     except BaseException:
         if outcome.done():
@@ -211,7 +214,8 @@ def run(task: TaskTemplate | WorkflowTemplate, /, **inputs: Any) -> Any:
         # Ctrl-C reaches the caller's thread only; the run would go on without anyone waiting.
         with contextlib.suppress(RuntimeError):  # the loop is closed: the run has ended
             loop.call_soon_threadsafe(_cancel_tasks, loop)
-        concurrent.futures.wait([outcome])
+        if worker.ident is not None:  # the thread runs: wait for the run to clean up and end
+            concurrent.futures.wait([outcome])
         raise
 
 
