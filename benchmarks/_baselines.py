@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
     "BaselineEnvironment",
     "choose_python",
     "found_pythons",
+    "run_file_in",
     "run_in",
 ]
 
@@ -159,3 +161,16 @@ def run_in(python: str, code: str, *args: str) -> str:
     if out.returncode != 0:
         raise RuntimeError(f"baseline run failed:\n{out.stderr}")
     return out.stdout
+
+
+def run_file_in(python: str, code: str, *args: str) -> str:
+    """Run ``code`` as a script file, as ``__main__``, with ``python``; return what it printed.
+
+    For a baseline SDK that reads its functions' source, as flytekit's tasks and workflows do:
+    code run with ``-c`` has none.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        script = Path(folder) / "baseline_side.py"
+        script.write_text(code)
+        runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
+        return run_in(python, runner, *args)

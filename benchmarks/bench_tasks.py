@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +26,9 @@ from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _baselines import FLYTEKIT, THIS_PYTHON, run_in
-from _table import judge
+from _baselines import FLYTEKIT, THIS_PYTHON, run_file_in
+from _connector import connector_task
+from _table import best_seconds, judge
 
 REPEATS = 5
 
@@ -126,61 +125,6 @@ print(json.dumps({"serialize": best, "run": run, "overhead": run - per_call(plai
 """
 
 
-def _best(func: Callable[[], Any], repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def connector_task() -> Any:
-    """A connector task whose job has ended when its connector is first asked, polled at once.
-
-    Registers its connector (``bench_done``), replacing any registered before.
-    """
-    from dataclasses import dataclass
-
-    from flyteidl.core.execution_pb2 import TaskExecution
-
-    from flyte.connectors import (
-        AsyncConnector,
-        AsyncConnectorExecutorMixin,
-        ConnectorRegistry,
-        PollPolicy,
-        Resource,
-        ResourceMeta,
-    )
-    from flyte.extend import TaskTemplate
-    from flyte.models import NativeInterface
-
-    @dataclass
-    class Meta(ResourceMeta):
-        job_id: str
-
-    class DoneConnector(AsyncConnector):
-        name = "Done at once"
-        task_type_name = "bench_done"
-        metadata_type = Meta
-
-        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> Meta:
-            return Meta(job_id=f"job-{inputs['x']}")
-
-        async def get(self, resource_meta: Meta, **kwargs: Any) -> Resource:
-            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": 42})
-
-        async def delete(self, resource_meta: Meta, **kwargs: Any) -> None:
-            pass
-
-    class DoneTask(AsyncConnectorExecutorMixin, TaskTemplate):
-        task_type = "bench_done"
-        poll_policy = PollPolicy(first_interval=0)
-
-    ConnectorRegistry.register(DoneConnector(), override=True)
-    return DoneTask("done", NativeInterface(inputs={"x": int}, outputs={"o0": int}))
-
-
 def count_calls(run: Callable[[], Any], runs: int) -> dict[str, float]:
     """The calls per run of ``run`` to each function of COUNTED, over ``runs`` runs.
 
@@ -262,19 +206,21 @@ def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
 
     tasks = [make(i) for i in range(n_tasks)]
     sctx = SerializationContext(project="p", domain="d", version="v1")
-    serialize = _best(lambda: [serialize_task(t, sctx) for t in tasks])
+    serialize = best_seconds(lambda: [serialize_task(t, sctx) for t in tasks], REPEATS)
 
     def plain(x: int) -> int:
         return x + 1
 
     trivial = env.task(plain)
     flyte.run(trivial, x=1)
-    run = _best(lambda: [flyte.run(trivial, x=1) for _ in range(n_runs)]) / n_runs
-    direct = _best(lambda: [plain(x=1) for _ in range(n_runs)]) / n_runs
+    run = best_seconds(lambda: [flyte.run(trivial, x=1) for _ in range(n_runs)], REPEATS) / n_runs
+    direct = best_seconds(lambda: [plain(x=1) for _ in range(n_runs)], REPEATS) / n_runs
     connector = connector_task()
     flyte.run(connector, x=1)
     calls = count_calls(lambda: flyte.run(connector, x=1), runs=10)
-    connector_run = _best(lambda: [flyte.run(connector, x=1) for _ in range(n_runs)]) / n_runs
+    connector_run = (
+        best_seconds(lambda: [flyte.run(connector, x=1) for _ in range(n_runs)], REPEATS) / n_runs
+    )
     return {
         "serialize": serialize,
         "run": run,
@@ -285,17 +231,14 @@ def _ours(n_tasks: int, n_runs: int) -> dict[str, float]:
 
 
 def _flytekit(n_tasks: int, n_runs: int, python: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "flytekit_side.py"
-        # flytekit takes module-level functions only, with their source: write them out.
-        definitions = "".join(
-            f"def t{i}(a: int, b: float, c: str, d: bool, e: typing.List[int])"
-            f" -> typing.Tuple[int, str]:\n    return a, c\n\n"
-            for i in range(n_tasks)
-        )
-        script.write_text(FLYTEKIT_CODE.replace("# DEFINITIONS", definitions))
-        runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
-        out = run_in(python, runner, str(n_tasks), str(n_runs), str(REPEATS))
+    # flytekit takes module-level functions only, with their source: write them out.
+    definitions = "".join(
+        f"def t{i}(a: int, b: float, c: str, d: bool, e: typing.List[int])"
+        f" -> typing.Tuple[int, str]:\n    return a, c\n\n"
+        for i in range(n_tasks)
+    )
+    code = FLYTEKIT_CODE.replace("# DEFINITIONS", definitions)
+    out = run_file_in(python, code, str(n_tasks), str(n_runs), str(REPEATS))
     result: dict[str, float] = json.loads(out.splitlines()[-1])
     return result
 

@@ -65,3 +65,16 @@ def test_the_pythons_come_from_the_bench_session_and_this_interpreter(
     assert baselines.found_pythons() == {**INSTALLED, THIS_PYTHON: sys.executable}
     monkeypatch.delenv(baselines.PYTHONS_VARIABLE)
     assert baselines.found_pythons() == {THIS_PYTHON: sys.executable}
+
+
+def test_a_baseline_script_runs_from_a_file_so_its_functions_have_their_source(
+    baselines: ModuleType,
+) -> None:
+    # flytekit reads a task's source; code run with `python -c` has none.
+    code = "import inspect, sys\n\ndef body(): pass\n\nprint(inspect.getsource(body), sys.argv[-1])"
+    assert baselines.run_file_in(sys.executable, code, "arg").split() == [
+        "def",
+        "body():",
+        "pass",
+        "arg",
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -36,6 +37,29 @@ def test_a_target_line_says_met_up_to_its_limit_and_missed_beyond_it(
     assert judge(1.04, "<=", 1.0, "x") == "target <= 1x: MISSED"
     assert judge(2, "==", 2, " calls") == "target == 2 calls: met"
     assert judge(4, "==", 2, " calls") == "target == 2 calls: MISSED"
+    assert judge(10.0, ">=", 10, "x") == "target >= 10x: met"
+    assert judge(9.9, ">=", 10, "x") == "target >= 10x: MISSED"
+
+
+def test_a_table_names_the_unit_of_its_figures(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    print_table = importlib.import_module("_table").print_table
+    print_table("per node", [("flytekit", 3000.0, ""), ("flyte-core", 30.0, "")], "flytekit", "us")
+    header, _, core = capsys.readouterr().out.splitlines()[2:]
+    assert header.split()[:3] == ["case", "us", "ratio"]
+    assert core.split() == ["flyte-core", "30.00", "0.01"]
+
+
+def test_the_best_time_is_the_shortest_of_the_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    table = importlib.import_module("_table")
+    clock = iter([0.0, 5.0, 5.0, 7.0, 7.0, 10.0])  # repeats of 5 s, 2 s and 3 s
+    monkeypatch.setattr(table.time, "perf_counter", lambda: next(clock))
+    calls: list[int] = []
+    assert table.best_seconds(lambda: calls.append(1), repeats=3) == 2.0
+    assert len(calls) == 3
 
 
 def test_a_connector_run_is_counted_at_one_serialization_and_two_conversions_each_way(
@@ -44,6 +68,13 @@ def test_a_connector_run_is_counted_at_one_serialization_and_two_conversions_eac
     task = benchmarks.connector_task()
     calls = benchmarks.count_calls(lambda: flyte.run(task, x=1), runs=3)
     assert calls == {"to_literal_map": 2, "literal_map_to_python": 2, "serialize_task": 1}
+
+
+def test_a_connector_job_is_polled_until_its_time_is_up(benchmarks: ModuleType) -> None:
+    task = benchmarks.connector_task(job_seconds=0.3, poll_interval=0.02)
+    started = time.monotonic()
+    assert flyte.run(task, x=1) == 42
+    assert time.monotonic() - started >= 0.3
 
 
 def test_a_serialization_outside_the_pipeline_is_counted_too(benchmarks: ModuleType) -> None:
