@@ -83,6 +83,33 @@ def daily(day: str, k: int = 2) -> str:
 def bound(x: int = 3, days: list[str] = ["a", "b"]) -> tuple[float, list[int]]:
     s = flaky(x=x)
     return s.mean, flyte.map(report, day=days, n=5)
+
+from typing import TypeVar
+from flyte.io import DataFrame, Dir, File
+
+CSV = TypeVar("csv")
+
+@env.task
+def fetch(day: str) -> File[CSV]:
+    return File(day)
+
+@env.task
+def unpack(f: File[CSV]) -> Dir:
+    return Dir(f.path)
+
+@env.task
+def load(d: Dir, f: File[CSV]) -> DataFrame:
+    return DataFrame(uri=d.path)
+
+@env.task
+def count(f: File[CSV]) -> int:
+    return 1
+
+@flyte.workflow
+def files(days: list[str]) -> tuple[DataFrame, list[int]]:
+    f = fetch(day="mon")
+    fetched = flyte.map(fetch, day=days)
+    return load(d=unpack(f=f), f=f), flyte.map(count, f=fetched)
 '''
 
 KIT = '''
@@ -140,9 +167,37 @@ def daily(day: str, k: int = 2) -> str:
 def bound(x: int = 3, days: typing.List[str] = ["a", "b"]) -> typing.Tuple[float, typing.List[int]]:
     s = flaky(x=x)
     return s.mean, map_task(functools.partial(report, n=5))(day=days)
+
+from flytekit.types.directory import FlyteDirectory
+from flytekit.types.file import FlyteFile
+from flytekit.types.structured import StructuredDataset
+
+CSV = typing.TypeVar("csv")
+
+@task
+def fetch(day: str) -> FlyteFile[CSV]:
+    return FlyteFile(day)
+
+@task
+def unpack(f: FlyteFile[CSV]) -> FlyteDirectory:
+    return FlyteDirectory(f.path)
+
+@task
+def load(d: FlyteDirectory, f: FlyteFile[CSV]) -> StructuredDataset:
+    return StructuredDataset(uri=d.path)
+
+@task
+def count(f: FlyteFile[CSV]) -> int:
+    return 1
+
+@workflow
+def files(days: typing.List[str]) -> typing.Tuple[StructuredDataset, typing.List[int]]:
+    f = fetch(day="mon")
+    fetched = map_task(fetch)(day=days)
+    return load(d=unpack(f=f), f=f), map_task(count)(f=fetched)
 '''
 
-WORKFLOWS = ["daily", "bound"]
+WORKFLOWS = ["daily", "bound", "files"]
 
 
 @pytest.fixture(scope="module")
@@ -252,14 +307,16 @@ def test_the_map_task_has_flytekits_name_interface_and_metadata(
     modules: tuple[ModuleType, ModuleType], name: str
 ) -> None:
     ours, kit = modules
-    (mine,), (theirs,) = _ours(ours, name)[2], _kit(kit, name)[2]
-    mine, theirs = _short(mine.template), _short(theirs.template)
-    assert mine.id == theirs.id
-    assert mine.interface == theirs.interface
-    assert mine.type == theirs.type
-    assert mine.task_type_version == theirs.task_type_version
-    for field in ("retries", "timeout", "interruptible", "discoverable"):
-        assert getattr(mine.metadata, field) == getattr(theirs.metadata, field), field
+    mine_maps = sorted((_short(m.template) for m in _ours(ours, name)[2]), key=str)
+    their_maps = sorted((_short(m.template) for m in _kit(kit, name)[2]), key=str)
+    assert len(mine_maps) == len(their_maps) > 0
+    for mine, theirs in zip(mine_maps, their_maps, strict=True):
+        assert mine.id == theirs.id
+        assert mine.interface == theirs.interface
+        assert mine.type == theirs.type
+        assert mine.task_type_version == theirs.task_type_version
+        for field in ("retries", "timeout", "interruptible", "discoverable"):
+            assert getattr(mine.metadata, field) == getattr(theirs.metadata, field), field
 
 
 def _read_by_flytekit(spec: Any, plan: Any) -> tuple[Any, Any]:

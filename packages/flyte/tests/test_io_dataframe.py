@@ -26,7 +26,6 @@ from flyte.io.extend import (
     read_dataset,
     write_dataset,
 )
-from flyte.testing import S3Server
 from flyte.types import TypeEngine
 
 
@@ -104,19 +103,6 @@ ROWS = Rows(
 )
 Scores = Annotated[DataFrame, {"id": int, "score": float}]
 env = flyte.TaskEnvironment(name="frames")
-
-
-@pytest.fixture(params=["local", "s3"])
-def raw_prefix(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    if request.param == "local":
-        prefix = str(tmp_path / "raw")
-    else:
-        server: S3Server = request.getfixturevalue("s3_store")
-        prefix = server.uri("raw")
-    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
-    return prefix
 
 
 @pytest.fixture

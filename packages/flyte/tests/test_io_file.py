@@ -15,25 +15,10 @@ import flyte
 from flyte import _storage
 from flyte.errors import TaskInputError
 from flyte.io import Dir, File
-from flyte.testing import S3Server
 from flyte.types import TypeEngine
 
 env = flyte.TaskEnvironment(name="io")
 CSV = TypeVar("csv")
-
-
-@pytest.fixture(params=["local", "s3"])
-def raw_prefix(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """The raw-data prefix of the test's runs: a local folder, or a bucket of the S3 server."""
-    if request.param == "local":
-        prefix = str(tmp_path / "raw")
-    else:
-        server: S3Server = request.getfixturevalue("s3_store")
-        prefix = server.uri("raw")
-    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
-    return prefix
 
 
 @pytest.fixture

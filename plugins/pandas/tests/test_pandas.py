@@ -91,3 +91,13 @@ def test_the_command_line_takes_a_parquet_file(
     assert main(["run", "--local", str(tasks), "best", "--scores", str(local)]) == 0
     assert capsys.readouterr().out == 'o0: ["b", "c"]\n'
     assert os.path.exists(local)
+
+
+@flyte.workflow
+def best_scores() -> tuple[list[str], int]:
+    frame = load()
+    return best(scores=frame), count(frame=frame)
+
+
+def test_a_frame_crosses_workflow_nodes_by_reference(raw_prefix: str) -> None:
+    assert flyte.run(best_scores) == (["b", "c"], 3)

@@ -14,13 +14,14 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
+from flyte._workflows._castable import accepts
 from flyte._workflows._promise import Promise
 from flyte.errors import TypeTransformerFailedError, WorkflowDefinitionError
 from flyte.types import TypeEngine
 from flyte.types._errors import describe_type
 from flyte.types._keys import normalize
 
-__all__ = ["accepts", "bind", "literal_binding", "promises_in"]
+__all__ = ["bind", "literal_binding", "promises_in"]
 
 
 def bind(value: Any, python_type: Any, where: str) -> literals_pb2.BindingData:
@@ -109,43 +110,3 @@ def _check_promise(promise: Promise, python_type: Any, where: str) -> None:
             f"{where} is {describe_type(normalize(python_type))}, but {promise.describe()} is "
             f"bound to it; bind a value of that type, or change one of the two types"
         )
-
-
-def accepts(expected: types_pb2.LiteralType, given: types_pb2.LiteralType) -> bool:
-    """Whether a value of the literal type ``given`` may feed an input of ``expected``.
-
-    The same type does; a union takes any of its variants' types; a list or a map takes what
-    its elements take; a float takes an int, as the type engine reads one.
-    """
-    if _same(expected, given):
-        return True
-    kind, given_kind = expected.WhichOneof("type"), given.WhichOneof("type")
-    if kind == "union_type":
-        if given_kind == "union_type":
-            return all(
-                any(accepts(e, g) for e in expected.union_type.variants)
-                for g in given.union_type.variants
-            )
-        return any(accepts(variant, given) for variant in expected.union_type.variants)
-    if kind == given_kind == "collection_type":
-        return accepts(expected.collection_type, given.collection_type)
-    if kind == given_kind == "map_value_type":
-        return accepts(expected.map_value_type, given.map_value_type)
-    if kind == given_kind == "simple":
-        return bool(expected.simple == types_pb2.FLOAT and given.simple == types_pb2.INTEGER)
-    return False
-
-
-def _same(a: types_pb2.LiteralType, b: types_pb2.LiteralType) -> bool:
-    # A union variant carries its transformer's tag; the same type bound as a plain value does
-    # not, and is still the same type.
-    plain_a, plain_b = types_pb2.LiteralType(), types_pb2.LiteralType()
-    plain_a.CopyFrom(a)
-    plain_b.CopyFrom(b)
-    for plain in (plain_a, plain_b):
-        if not plain.structure.dataclass_type:
-            plain.ClearField("structure")
-    same: bool = plain_a.SerializeToString(deterministic=True) == plain_b.SerializeToString(
-        deterministic=True
-    )
-    return same

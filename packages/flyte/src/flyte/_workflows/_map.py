@@ -18,8 +18,9 @@ from typing import Any, Optional
 from flyte._serialize._location import task_location
 from flyte._tasks._interface import NativeInterface
 from flyte._tasks._template import TaskTemplate
-from flyte._workflows._bindings import accepts, bind
+from flyte._workflows._bindings import bind
 from flyte._workflows._building import current_builder
+from flyte._workflows._castable import accepts
 from flyte._workflows._promise import Promise
 from flyte.errors import WorkflowDefinitionError
 from flyte.models import SerializationContext
