@@ -31,30 +31,50 @@ def workflow_spec(
     workflow: WorkflowTemplate, sctx: SerializationContext
 ) -> workflow_pb2.WorkflowSpec:
     """The admin ``WorkflowSpec`` of ``workflow``: its template, and every sub-workflow's."""
-    subs = [workflow_template(w, sctx) for w in _sub_workflows(workflow)]
-    return workflow_pb2.WorkflowSpec(
-        template=workflow_template(workflow, sctx),
-        sub_workflows=subs,
-        description=description_of(workflow.docs),
-    )
+    spec = workflow_pb2.WorkflowSpec(description=description_of(workflow.docs))
+    # Each template is written in place: a message given to a constructor is copied whole.
+    _fill_template(spec.template, workflow, sctx)
+    for sub in _sub_workflows(workflow):
+        _fill_template(spec.sub_workflows.add(), sub, sctx)
+    return spec
 
 
 def workflow_template(
     workflow: WorkflowTemplate, sctx: SerializationContext
 ) -> core_workflow_pb2.WorkflowTemplate:
     """The flyteidl ``WorkflowTemplate`` of ``workflow`` under ``sctx``."""
-    template = core_workflow_pb2.WorkflowTemplate(
-        id=_identifier(identifier_pb2.WORKFLOW, workflow.name, sctx),
-        interface=workflow.typed_interface,
-        nodes=[_node(node, sctx) for node in workflow.nodes],
-        outputs=[
-            literals_pb2.Binding(var=name, binding=binding)
-            for name, binding in workflow.outputs.items()
-        ],
-    )
+    template = core_workflow_pb2.WorkflowTemplate()
+    _fill_template(template, workflow, sctx)
+    return template
+
+
+def _fill_template(
+    template: core_workflow_pb2.WorkflowTemplate,
+    workflow: WorkflowTemplate,
+    sctx: SerializationContext,
+) -> None:
+    template.id.CopyFrom(_identifier(identifier_pb2.WORKFLOW, workflow.name, sctx))
+    template.interface.CopyFrom(workflow.typed_interface)
+    # What a node takes from its entity is made once per entity, then copied into each node.
+    made: dict[int, core_workflow_pb2.Node] = {}
+    for node in workflow.nodes:
+        proto = template.nodes.add()
+        entity = node.entity
+        if isinstance(entity, MapTask):
+            _map_node(proto, node, entity, sctx)
+        else:
+            key = id(entity)
+            if key not in made:
+                made[key] = _entity_node(entity, sctx)
+            proto.CopyFrom(made[key])
+        proto.id = node.id
+        for name, binding in node.bindings.items():
+            proto.inputs.add(var=name, binding=binding)
+        proto.upstream_node_ids.extend(node.upstream)
+    for name, binding in workflow.outputs.items():
+        template.outputs.add(var=name, binding=binding)
     template.metadata.SetInParent()
     template.metadata_defaults.SetInParent()
-    return template
 
 
 def launch_plan(
@@ -90,11 +110,20 @@ def launch_plan(
 
 
 def dependencies(workflow: WorkflowTemplate) -> Iterator[TaskTemplate | WorkflowTemplate]:
-    """What registering ``workflow`` needs first, in order: its tasks and sub-workflows, depth first."""
-    for node in workflow.nodes:
-        entity = node.entity
+    """What registering ``workflow`` needs first, in order, each once: its tasks and
+    sub-workflows, depth first."""
+    seen: set[int] = set()
+    for entity in _dependencies(workflow):
+        if id(entity) not in seen:
+            seen.add(id(entity))
+            yield entity
+
+
+def _dependencies(workflow: WorkflowTemplate) -> Iterator[TaskTemplate | WorkflowTemplate]:
+    # Nodes running the same entity are many in a large graph: each entity is looked at once.
+    for entity in {id(node.entity): node.entity for node in workflow.nodes}.values():
         if isinstance(entity, WorkflowTemplate):
-            yield from dependencies(entity)
+            yield from _dependencies(entity)
         elif isinstance(entity, MapTask):
             yield entity.task
         yield entity
@@ -108,13 +137,11 @@ def _sub_workflows(workflow: WorkflowTemplate) -> list[WorkflowTemplate]:
     return list(found.values())
 
 
-def _node(node: Node, sctx: SerializationContext) -> core_workflow_pb2.Node:
-    entity = node.entity
-    proto = core_workflow_pb2.Node(
-        id=node.id,
-        inputs=[literals_pb2.Binding(var=n, binding=b) for n, b in node.bindings.items()],
-        upstream_node_ids=node.upstream,
-    )
+def _entity_node(
+    entity: TaskTemplate | WorkflowTemplate, sctx: SerializationContext
+) -> core_workflow_pb2.Node:
+    """A node's part that comes from the task or sub-workflow it runs: metadata and reference."""
+    proto = core_workflow_pb2.Node()
     if isinstance(entity, WorkflowTemplate):
         proto.metadata.name = entity.name.rpartition(".")[2]
         proto.metadata.retries.SetInParent()
@@ -122,15 +149,19 @@ def _node(node: Node, sctx: SerializationContext) -> core_workflow_pb2.Node:
         proto.workflow_node.sub_workflow_ref.CopyFrom(
             _identifier(identifier_pb2.WORKFLOW, entity.name, sctx)
         )
-    elif isinstance(entity, MapTask):
-        # flytekit names a map's node after the map, and gives it no settings of the task's.
-        proto.metadata.name = entity.name
-        proto.metadata.retries.SetInParent()
-        _array_node(proto.array_node, node, entity, sctx)
     else:
         proto.metadata.CopyFrom(_task_node_metadata(entity, entity.name.rpartition(".")[2]))
         _task_node(proto.task_node, entity, sctx)
     return proto
+
+
+def _map_node(
+    proto: core_workflow_pb2.Node, node: Node, task: MapTask, sctx: SerializationContext
+) -> None:
+    # flytekit names a map's node after the map, and gives it no settings of the task's.
+    proto.metadata.name = task.name
+    proto.metadata.retries.SetInParent()
+    _array_node(proto.array_node, node, task, sctx)
 
 
 def _task_node_metadata(task: TaskTemplate, name: str) -> core_workflow_pb2.NodeMetadata:
