@@ -6,10 +6,13 @@ import io
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flyte.extend import TaskTemplate
 from flyte.testing import S3Server
 
 
@@ -119,3 +122,41 @@ def raw_prefix(
         prefix = server.uri("raw")
     monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
     return prefix
+
+
+@pytest.fixture
+def count_orders() -> TaskTemplate:
+    """A SQL task (a warehouse plugin's shape: a SQL target, no body) counting a day's orders,
+    its toy warehouse's connector registered: the count is the length of the day."""
+    from flyteidl.core import tasks_pb2
+    from flyteidl.core.execution_pb2 import TaskExecution
+
+    from flyte.connectors import AsyncConnector, ConnectorRegistry, Resource, ResourceMeta
+    from flyte.models import NativeInterface, SerializationContext
+
+    @dataclass
+    class QueryMeta(ResourceMeta):
+        day: str
+
+    class Query(TaskTemplate):
+        task_type = "toy_sql"
+
+        def sql(self, sctx: SerializationContext) -> tasks_pb2.Sql:
+            return tasks_pb2.Sql(
+                statement="select count(*) from orders where day = {{ .inputs.day }}"
+            )
+
+    class ToyWarehouse(AsyncConnector):
+        name = "Toy Warehouse"
+        task_type_name = "toy_sql"
+        metadata_type = QueryMeta
+
+        async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> QueryMeta:
+            assert task_template.sql.statement.startswith("select count(*)")
+            return QueryMeta(day=inputs["day"])
+
+        async def get(self, resource_meta: QueryMeta, **kwargs: Any) -> Resource:
+            return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": len(resource_meta.day)})
+
+    ConnectorRegistry.register(ToyWarehouse())
+    return Query("count_orders", NativeInterface(inputs={"day": str}, outputs={"o0": int}))

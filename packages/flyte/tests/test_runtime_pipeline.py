@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flyteidl.core import literals_pb2, tasks_pb2
+from flyteidl.core import literals_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
 import flyte
@@ -28,7 +28,7 @@ from flyte.connectors import (
 )
 from flyte.errors import FlyteError
 from flyte.extend import TaskTemplate
-from flyte.models import NativeInterface, SerializationContext, TaskContext
+from flyte.models import NativeInterface, TaskContext
 from flyte.types import TypeEngine
 
 env = flyte.TaskEnvironment(name="pipe")
@@ -192,32 +192,8 @@ def test_metadata_that_cannot_cross_the_wire_fails_a_local_run_as_it_fails_the_s
         flyte.run(task)
 
 
-class Query(TaskTemplate):
-    """A task with a SQL target and no body: a warehouse plugin's shape."""
-
-    task_type = "toy_sql"
-
-    def sql(self, sctx: SerializationContext) -> tasks_pb2.Sql:
-        return tasks_pb2.Sql(statement="select count(*) from orders where day = {{ .inputs.day }}")
-
-
-class ToyWarehouse(AsyncConnector):
-    name = "Toy Warehouse"
-    task_type_name = "toy_sql"
-    metadata_type = WatchMeta
-
-    async def create(self, task_template: Any, inputs: Any = None, **kwargs: Any) -> WatchMeta:
-        assert task_template.sql.statement.startswith("select count(*)")
-        return WatchMeta(job_id=inputs["day"])
-
-    async def get(self, resource_meta: WatchMeta, **kwargs: Any) -> Resource:
-        return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": len(resource_meta.job_id)})
-
-
-def test_a_sql_task_runs_locally_through_its_connector() -> None:
-    ConnectorRegistry.register(ToyWarehouse())
-    query = Query("count_orders", NativeInterface(inputs={"day": str}, outputs={"o0": int}))
-    assert flyte.run(query, day="2026-11-30") == 10
+def test_a_sql_task_runs_locally_through_its_connector(count_orders: TaskTemplate) -> None:
+    assert flyte.run(count_orders, day="2026-11-30") == 10
 
 
 class Counted:
@@ -241,12 +217,10 @@ class Counted:
 
 
 def test_a_connector_run_serializes_once_and_converts_once_each_way(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, count_orders: TaskTemplate
 ) -> None:
-    ConnectorRegistry.register(ToyWarehouse())
-    query = Query("count_orders", NativeInterface(inputs={"day": str}, outputs={"o0": int}))
     counted = Counted(monkeypatch)
-    assert flyte.run(query, day="2026-11-30") == 10
+    assert flyte.run(count_orders, day="2026-11-30") == 10
     # Inputs: to literals in prepare, to the connector's values once; outputs: the connector's
     # values to literals once, to the task's values in collect.
     assert counted.calls == {"to_literal_map": 2, "literal_map_to_python": 2, "serialize_task": 1}

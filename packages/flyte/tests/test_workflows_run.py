@@ -270,3 +270,11 @@ def test_flyte_run_runs_a_workflow_of_a_file(
     )
     assert code == 1
     assert "is a workflow, whose nodes run in this process" in capsys.readouterr().err
+
+
+def test_a_sql_task_is_a_node_run_through_its_connector(count_orders: TaskTemplate) -> None:
+    @flyte.workflow
+    def orders(day: str) -> int:
+        return report(day=extract(day=day), n=count_orders(day=day))
+
+    assert flyte.run(orders, day="2026-11-30") == 20
