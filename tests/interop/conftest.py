@@ -1,9 +1,14 @@
-"""Fixtures of the interop tests: one S3 bucket that both SDKs write to and read from."""
+"""Fixtures of the interop tests: the same code written for each SDK and imported, and one S3
+bucket that both SDKs write to and read from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -24,3 +29,28 @@ def bucket(s3_store: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     context = FlyteContextManager.current_context().with_file_access(provider)
     with FlyteContextManager.with_context(context):
         yield prefix
+
+
+@pytest.fixture(scope="module")
+def source_modules(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., tuple[ModuleType, ...]]]:
+    """Import sources as modules: ``source_modules(ours=OURS, kit=KIT)`` writes each to a
+    temporary folder on ``sys.path`` (flytekit reads a task's source, so the code is a file) and
+    imports it; the modules are forgotten after the test module."""
+    folder = tmp_path_factory.mktemp("sources")
+    sys.path.insert(0, str(folder))
+    names: list[str] = []
+
+    def load(**sources: str) -> tuple[ModuleType, ...]:
+        for name, source in sources.items():
+            (folder / f"{name}.py").write_text(textwrap.dedent(source))
+            names.append(name)
+        return tuple(importlib.import_module(name) for name in sources)
+
+    try:
+        yield load
+    finally:
+        sys.path.remove(str(folder))
+        for name in names:
+            sys.modules.pop(name, None)

@@ -7,11 +7,8 @@ the admin TaskSpec descriptions) must be equal field by field, apart from what n
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -141,18 +138,10 @@ NAMES = ["full", "google", "podded", "named_pod"]
 
 
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
-    folder = tmp_path_factory.mktemp("options")
-    sys.path.insert(0, str(folder))
-    names = ("options_ours", "options_kit")
-    try:
-        for name, source in zip(names, (OURS, KIT), strict=True):
-            (folder / f"{name}.py").write_text(textwrap.dedent(source))
-        yield importlib.import_module(names[0]), importlib.import_module(names[1])
-    finally:
-        sys.path.remove(str(folder))
-        for name in names:
-            sys.modules.pop(name, None)
+def modules(
+    source_modules: Callable[..., tuple[ModuleType, ...]],
+) -> tuple[ModuleType, ...]:
+    return source_modules(options_ours=OURS, options_kit=KIT)
 
 
 def _kit_spec(module: ModuleType, name: str) -> Any:

@@ -6,11 +6,8 @@ Runs in the `interop` nox session, where flytekit 1.16.31 is installed beside th
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
-import textwrap
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -104,21 +101,11 @@ def limited(x: int) -> int:
 NAMES = ["add", "describe", "flag", "limited"]
 
 
-def _import(folder: Path, name: str, source: str) -> ModuleType:
-    (folder / f"{name}.py").write_text(textwrap.dedent(source))
-    return importlib.import_module(name)
-
-
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
-    folder = tmp_path_factory.mktemp("code")
-    sys.path.insert(0, str(folder))
-    try:
-        yield _import(folder, "interop_ours", OURS), _import(folder, "interop_kit", KIT)
-    finally:
-        sys.path.remove(str(folder))
-        for name in ("interop_ours", "interop_kit"):
-            sys.modules.pop(name, None)
+def modules(
+    source_modules: Callable[..., tuple[ModuleType, ...]],
+) -> tuple[ModuleType, ...]:
+    return source_modules(interop_ours=OURS, interop_kit=KIT)
 
 
 def _kit_template(module: ModuleType, name: str) -> Any:

@@ -7,11 +7,8 @@ part; the map's name keeps its hash of the bound inputs and settings, which must
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -201,18 +198,10 @@ WORKFLOWS = ["daily", "bound", "files"]
 
 
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
-    folder = tmp_path_factory.mktemp("workflows")
-    sys.path.insert(0, str(folder))
-    names = ("wf_ours", "wf_kit")
-    try:
-        for name, source in zip(names, (OURS, KIT), strict=True):
-            (folder / f"{name}.py").write_text(textwrap.dedent(source))
-        yield importlib.import_module(names[0]), importlib.import_module(names[1])
-    finally:
-        sys.path.remove(str(folder))
-        for name in names:
-            sys.modules.pop(name, None)
+def modules(
+    source_modules: Callable[..., tuple[ModuleType, ...]],
+) -> tuple[ModuleType, ...]:
+    return source_modules(wf_ours=OURS, wf_kit=KIT)
 
 
 SETTINGS = {"project": "p", "domain": "d", "version": "v1"}
