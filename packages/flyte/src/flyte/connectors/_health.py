@@ -104,6 +104,7 @@ class HealthServicer:
             if status != last:
                 last = status
                 yield HealthCheckResponse(status=status)
+                continue  # the status may have changed while the answer was sent
             if self._stopping:
                 return
             await self._changed.wait()
