@@ -241,7 +241,8 @@ def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task
     argv = ["--inputs", str(tmp_path / "inputs.pb"), "--output-prefix", str(out)]
     argv += ["--dest", str(code), "--module", "rt_sleepers", "--task", task]
     log = tmp_path / "deleted.log"
-    env = {**os.environ, "DELETE_LOG": str(log)}
+    # faulthandler: a child that hangs is made to print every thread's stack (SIGABRT).
+    env = {**os.environ, "DELETE_LOG": str(log), "PYTHONFAULTHANDLER": "1"}
     command = [sys.executable, "-m", "flyte._runtime._entrypoint", *argv]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         assert proc.stdout is not None
@@ -249,6 +250,10 @@ def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task
         proc.send_signal(signal.SIGTERM)
         try:
             _, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, stderr = proc.communicate()
+            pytest.fail(f"flyte-execute did not end after SIGTERM; its stacks:\n{stderr.decode()}")
         finally:
             proc.kill()
     assert proc.returncode == 0, stderr.decode()
