@@ -223,8 +223,16 @@ def installed_wheels(session: nox.Session) -> None:
 def interop(session: nox.Session) -> None:
     """Check that literals and templates cross between this SDK and flytekit, both ways."""
     install_project_wheels(session, *PACKAGES)
-    # kubernetes: flytekit's PodTemplate needs it to compare pod templates.
-    session.install(FLYTEKIT, "kubernetes", PYDANTIC, *S3_TEST_SERVER, *TEST_REQUIREMENTS)
+    # kubernetes: flytekit's PodTemplate needs it to compare pod templates; prometheus-client:
+    # flytekit's connector service, whose metrics ours must match.
+    session.install(
+        FLYTEKIT,
+        "kubernetes",
+        "prometheus-client",
+        PYDANTIC,
+        *S3_TEST_SERVER,
+        *TEST_REQUIREMENTS,
+    )
     session.run(
         "pytest",
         str(ROOT / "tests" / "interop"),

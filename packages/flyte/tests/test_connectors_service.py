@@ -363,36 +363,6 @@ async def test_hundreds_of_concurrent_jobs_are_served(agents: Any) -> None:
     assert results == [2.0 * x for x in xs]
 
 
-async def test_metrics_count_requests_and_failures_by_code(connector: DoublingConnector) -> None:
-    pytest.importorskip("prometheus_client")
-    import socket
-    import urllib.request
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        metrics_port = probe.getsockname()[1]
-    server = await ConnectorServer.start("127.0.0.1", 0, metrics_port=metrics_port)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-            agents = agent_pb2_grpc.AsyncAgentServiceStub(channel)
-            await get(agents, await create(agents, 1))
-            with pytest.raises(grpc.aio.AioRpcError):
-                await get(agents, b"junk")
-        url = f"http://127.0.0.1:{metrics_port}/metrics"
-
-        def scrape() -> str:
-            with urllib.request.urlopen(url) as response:
-                return str(response.read().decode())
-
-        text = await asyncio.to_thread(scrape)
-    finally:
-        await server.stop(None)
-    get_task = 'method="/flyteidl.service.AsyncAgentService/GetTask"'
-    assert f'flyte_connector_requests_total{{code="OK",{get_task}}} 1.0' in text
-    assert f'flyte_connector_failures_total{{code="INVALID_ARGUMENT",{get_task}}} 1.0' in text
-    assert "flyte_connector_request_seconds_bucket" in text
-
-
 async def test_the_service_speaks_tls_with_a_certificate_and_key(
     connector: DoublingConnector, tmp_path: Path
 ) -> None:

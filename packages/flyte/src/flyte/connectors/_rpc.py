@@ -2,7 +2,7 @@
 
 Handlers receive raw bytes and parse them here, so that a malformed request is answered with
 ``INVALID_ARGUMENT`` (grpc's own deserializer would answer ``INTERNAL``). Every call's status
-code and latency go to the server's :class:`Metrics`. A servicer method signals a status with
+request, status code and latency go to the server's :class:`Metrics`. A servicer method signals a status with
 :class:`RpcAbort`; any other exception is ``INTERNAL`` with its message, and the server goes on.
 """
 
@@ -56,11 +56,12 @@ def _serialize(message: Message) -> bytes:
 
 
 class _Call:
-    """The scope of one call: its failure answered with a status, its code and latency recorded.
+    """The scope of one call: its failure answered with a status, the call observed by the metrics.
 
-    ``async with _Call(...)`` around a handler's work: an exception leaving the block aborts
-    the call with its status (:class:`RpcAbort`'s, ``INTERNAL`` for any other, nothing for a
-    cancellation), and every call, however it ends, is observed by the metrics.
+    ``async with _Call(...) as call`` around a handler's work, setting ``call.request`` and
+    ``call.response`` as they are known: an exception leaving the block aborts the call with its
+    status (:class:`RpcAbort`'s, ``INTERNAL`` for any other, nothing for a cancellation), and
+    every call, however it ends, is observed by the metrics.
     """
 
     def __init__(
@@ -70,10 +71,13 @@ class _Call:
         self.metrics = metrics
         self.context = context
         self.code = grpc.StatusCode.OK
+        self.request: Message | None = None
+        self.response: Message | None = None
         self.start = time.perf_counter()
 
-    async def __aenter__(self) -> None:
-        return None
+    async def __aenter__(self) -> _Call:
+        self.metrics.started(self.method)
+        return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
@@ -82,7 +86,8 @@ class _Call:
             if exc is not None:
                 await self._fail(exc)
         finally:
-            self.metrics.observe(self.method, self.code.name, time.perf_counter() - self.start)
+            seconds = time.perf_counter() - self.start
+            self.metrics.ended(self.method, self.code.name, seconds, self.request, self.response)
 
     async def _fail(self, exc: BaseException) -> None:
         if isinstance(exc, asyncio.CancelledError):
@@ -100,9 +105,10 @@ def _unary_unary(
     impl: Callable[[Any], Any], request_cls: type[Message], method: str, metrics: Metrics
 ) -> Callable[..., Any]:
     async def handle(data: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        async with _Call(method, metrics, context):
-            response: Message = await impl(_parse(request_cls, data, method))
-            return response
+        async with _Call(method, metrics, context) as call:
+            call.request = _parse(request_cls, data, method)
+            call.response = await impl(call.request)
+            return call.response
 
     return handle
 
@@ -116,8 +122,9 @@ def _unary_stream(
     async def handle(
         data: bytes, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Message]:
-        async with _Call(method, metrics, context):
-            async for response in impl(_parse(request_cls, data, method)):
+        async with _Call(method, metrics, context) as call:
+            call.request = _parse(request_cls, data, method)
+            async for response in impl(call.request):
                 yield response
 
     return handle
@@ -132,12 +139,15 @@ def _stream_stream(
     async def handle(
         requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Message]:
-        async def parsed() -> AsyncIterator[Message]:
+        async def parsed(call: _Call) -> AsyncIterator[Message]:
             async for data in requests:
-                yield _parse(request_cls, data, method)
+                message = _parse(request_cls, data, method)
+                if call.request is None:
+                    call.request = message  # the header, which names the task
+                yield message
 
-        async with _Call(method, metrics, context):
-            async for response in impl(parsed()):
+        async with _Call(method, metrics, context) as call:
+            async for response in impl(parsed(call)):
                 yield response
 
     return handle
