@@ -51,7 +51,7 @@ def add_parser(commands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from flyte.connectors._server import load_connectors
+    from flyte.connectors._server import load_connectors, redact_logs
     from flyte.errors import FlyteError
 
     try:
@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     except FlyteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    redact_logs()
     if report.connectors:
         rows = [
             [c.name, c.task_type_name, str(c.task_type_version), _kind(c)]

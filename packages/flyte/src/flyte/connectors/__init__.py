@@ -26,7 +26,8 @@ A connector creates a job, polls it to a terminal phase and deletes it::
 
     ConnectorRegistry.register(MyConnector())
 
-A task class that mixes in :class:`AsyncConnectorExecutorMixin` runs through its connector
+A connector reads its own API keys with :func:`get_connector_secret`, as flytekit's connectors
+do. A task class that mixes in :class:`AsyncConnectorExecutorMixin` runs through its connector
 locally; ``flyte serve connector`` serves every registered connector to a Flyte backend.
 """
 
@@ -48,6 +49,7 @@ from flyte.connectors._errors import (
 from flyte.connectors._executor import AsyncConnectorExecutorMixin
 from flyte.connectors._polling import Clock, PollPolicy
 from flyte.connectors._resource import Resource, ResourceMeta
+from flyte.connectors._secrets import get_connector_secret
 
 __all__ = [
     "AsyncConnector",
@@ -66,4 +68,5 @@ __all__ = [
     "ResourceMeta",
     "ResourceMetaError",
     "SyncConnector",
+    "get_connector_secret",
 ]

@@ -1,9 +1,11 @@
 """Serving a protobuf service descriptor with a servicer object, one policy for every method.
 
 Handlers receive raw bytes and parse them here, so that a malformed request is answered with
-``INVALID_ARGUMENT`` (grpc's own deserializer would answer ``INTERNAL``). Every call's status
-request, status code and latency go to the server's :class:`Metrics`. A servicer method signals a status with
-:class:`RpcAbort`; any other exception is ``INTERNAL`` with its message, and the server goes on.
+``INVALID_ARGUMENT`` (grpc's own deserializer would answer ``INTERNAL``). Every call's request,
+status code and latency go to the server's :class:`Metrics`. A servicer method signals a status
+with :class:`RpcAbort`; any other exception is ``INTERNAL`` with its message, and the server goes
+on. No status message carries the value of a secret the process has read
+(:func:`flyte._secrets.redact`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from flyte._secrets import redact
 from flyte.connectors._metrics import Metrics
 
 __all__ = ["RpcAbort", "service_handler"]
@@ -98,7 +101,8 @@ class _Call:
         else:
             logger.error("%s failed", self.method, exc_info=exc)
             self.code, message = grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}"
-        await self.context.abort(self.code, message)
+        # A connector's exception may quote a secret it read; the caller never sees one.
+        await self.context.abort(self.code, redact(message))
 
 
 def _unary_unary(

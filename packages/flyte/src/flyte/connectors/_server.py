@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from flyteidl.service import agent_pb2 as service_pb2
 
 from flyte import _discovery
 from flyte._discovery import PluginRecord, PluginStatus
+from flyte._secrets import RedactSecrets
 from flyte.connectors._connector import ConnectorBase, ConnectorRegistry
 from flyte.connectors._health import HEALTH_SERVICE, HealthServicer
 from flyte.connectors._metrics import Metrics, start_metrics
@@ -31,7 +33,7 @@ from flyte.connectors._rpc import service_handler
 from flyte.connectors._service import ConnectorService
 from flyte.errors import FlyteError
 
-__all__ = ["AGENT_SERVICES", "ConnectorServer", "LoadReport", "load_connectors"]
+__all__ = ["AGENT_SERVICES", "ConnectorServer", "LoadReport", "load_connectors", "redact_logs"]
 
 #: The flyteidl services the server implements, by full name.
 AGENT_SERVICES = tuple(
@@ -65,6 +67,23 @@ def load_connectors(modules: list[str] | tuple[str, ...] = ()) -> LoadReport:
         and r.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE)
     ]
     return LoadReport(connectors, failed)
+
+
+def redact_logs() -> None:
+    """Make the process's log lines free of secret values: every handler of the root logger
+    redacts them (:class:`RedactSecrets`), and one that writes to stderr is added if there is none.
+
+    Call it once the connectors are imported, since a connector module may add its own handlers.
+    The level stays the root logger's (warnings and errors unless configured).
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stderr)
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.addFilter(RedactSecrets())
 
 
 def _credentials(tls_cert: str | None, tls_key: str | None) -> grpc.ServerCredentials | None:
