@@ -12,6 +12,7 @@ from typing import Any
 from flyteidl.core.execution_pb2 import TaskExecution
 
 from flyte.connectors import AsyncConnector, ConnectorRegistry, Resource, ResourceMeta
+from my_connector.task import WordCount
 
 
 @dataclass
@@ -28,13 +29,19 @@ class WordCountConnector(AsyncConnector):
     name = "Word Count Connector"
     task_type_name = "word_count"
     metadata_type = WordCountMetadata
+    config_type = WordCount
 
     async def create(
-        self, task_template: Any, inputs: dict[str, Any] | None = None, **kwargs: Any
+        self,
+        task_template: Any,
+        inputs: dict[str, Any] | None = None,
+        *,
+        config: WordCount,
+        **kwargs: Any,
     ) -> WordCountMetadata:
         text = (inputs or {})["text"]
-        per_word = task_template.custom["seconds_per_word"]
-        return WordCountMetadata(text=text, done_at=time.time() + per_word * len(text.split()))
+        done_at = time.time() + config.seconds_per_word * len(text.split())
+        return WordCountMetadata(text=text, done_at=done_at)
 
     async def get(self, resource_meta: WordCountMetadata, **kwargs: Any) -> Resource:
         if time.time() < resource_meta.done_at:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from flyte import _discovery
 from flyte._registry import Registry
+from flyte.connectors._config import check_config_type
 from flyte.connectors._errors import ConnectorNotFoundError
 from flyte.connectors._resource import Resource, ResourceMeta
 
@@ -22,11 +23,18 @@ __all__ = ["AsyncConnector", "ConnectorBase", "ConnectorRegistry", "SyncConnecto
 
 
 class ConnectorBase:
-    """What every connector states: its name and the task type and version it serves."""
+    """What every connector states: its name, the task type and version it serves, and the type
+    of its tasks' config.
+
+    ``config_type`` (a dataclass or a pydantic model, or None) is what the task template's
+    ``custom`` is decoded into and checked against before ``create`` or ``do`` is called; they
+    receive it as ``config=`` (see :mod:`._config`).
+    """
 
     name: ClassVar[str] = "Connector"
     task_type_name: ClassVar[str] = ""
     task_type_version: ClassVar[int] = 0
+    config_type: ClassVar[type | None] = None
 
     def describe(self) -> str:
         """The connector as error messages name it: its name and its class."""
@@ -40,8 +48,8 @@ class AsyncConnector(ConnectorBase):
     ``create`` gets the serialized ``tasks_pb2.TaskTemplate`` and the inputs as Python values
     (converted with the template's interface) and returns an instance of ``metadata_type``;
     ``get`` and ``delete`` get that instance back, decoded from JSON when the call crossed a
-    process boundary. Keyword arguments the caller knows are passed too (``output_prefix``,
-    ``task_execution_metadata``); accept ``**kwargs`` to ignore them.
+    process boundary. Keyword arguments the caller knows are passed too (``config``,
+    ``output_prefix``, ``task_execution_metadata``, ``ctx``); accept ``**kwargs`` to ignore them.
     """
 
     metadata_type: ClassVar[type] = ResourceMeta
@@ -148,6 +156,7 @@ class _Connectors(Registry[tuple[str, int], ConnectorBase]):
             )
         if not value.task_type_name:
             raise TypeError(f"{value.describe()} does not set task_type_name")
+        check_config_type(value.config_type, value.describe())
 
     def describe_key(self, key: tuple[str, int]) -> str:
         """``the task type 'batch_job' version 0``."""

@@ -3,8 +3,9 @@
 - :func:`job_inputs`: the inputs as the connector gets them, read from their literals with the
   types the template declares (a backend sends only the template, so they are guessed from its
   literal types, and a guessed type never unpickles);
-- :func:`create_job`: the connector creates the job; its metadata leaves in its wire encoding
-  (:mod:`._envelope`), with the declared outputs and the execution context;
+- :func:`create_job`: the task's config is decoded into the connector's ``config_type`` and
+  checked (:mod:`._config`), then the connector creates the job; its metadata leaves in its wire
+  encoding (:mod:`._envelope`), with the declared outputs and the execution context;
 - :func:`open_job`: that encoding read back, as ``get`` and ``delete`` need it, in any process;
 - :func:`poll_job` and :func:`delete_job`: the connector's ``get`` and ``delete``; the answer
   checked and turned into flyteidl's ``Resource``, its outputs into a ``LiteralMap``;
@@ -12,7 +13,8 @@
 
 The connector's calls run under the execution context (``flyte.ctx()``) and receive it as
 ``ctx=``, with ``output_prefix`` and ``task_execution_metadata`` for ``create``, when their
-signature takes them (``**kwargs`` takes all). What a connector raises is passed on unchanged:
+signature takes them (``**kwargs`` takes all); ``create`` and ``do`` also get ``config=``, the
+decoded config, when the connector declares its type. What a connector raises is passed on unchanged:
 the service answers it with a status code, a local run with a :class:`ConnectorError`.
 """
 
@@ -29,6 +31,7 @@ from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
 from flyte._context import TaskContext, running
+from flyte.connectors._config import read_config
 from flyte.connectors._connector import AsyncConnector, ConnectorBase, SyncConnector
 from flyte.connectors._convert import declared_types, outputs_to_literal_map
 from flyte.connectors._envelope import unwrap, wrap
@@ -74,7 +77,7 @@ async def create_job(
 
     ``task_execution_metadata`` is what a backend sends about the execution, passed on when given.
     """
-    offered: dict[str, Any] = {"output_prefix": ctx.output_prefix, "ctx": ctx}
+    offered = _offered(connector, template, ctx)
     if task_execution_metadata is not None:
         offered["task_execution_metadata"] = task_execution_metadata
     with running(ctx):
@@ -124,15 +127,25 @@ async def run_sync_job(
     ctx: TaskContext,
 ) -> agent_pb2.Resource:
     """A sync connector's one call, its answer as flyteidl's Resource."""
+    offered = _offered(connector, template, ctx)
     with running(ctx):
         resource = await connector.do(
-            template,
-            inputs=inputs,
-            **accepted_keywords(connector.do, output_prefix=ctx.output_prefix, ctx=ctx),
+            template, inputs=inputs, **accepted_keywords(connector.do, **offered)
         )
     check_answer(connector, "do", resource)
     output_types = declared_types(template.interface.outputs)
     return await resource_to_proto(resource, output_types, connector.describe())
+
+
+def _offered(
+    connector: ConnectorBase, template: tasks_pb2.TaskTemplate, ctx: TaskContext
+) -> dict[str, Any]:
+    """What ``create`` and ``do`` are offered beside the inputs; the config is read (and refused
+    with :class:`ConnectorRequestError`) before the connector is called."""
+    offered: dict[str, Any] = {"output_prefix": ctx.output_prefix, "ctx": ctx}
+    if connector.config_type is not None:
+        offered["config"] = read_config(connector.config_type, template)
+    return offered
 
 
 _PHASES = frozenset(TaskExecution.Phase.values())

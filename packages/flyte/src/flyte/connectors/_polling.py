@@ -43,6 +43,7 @@ from flyte.connectors._connector import AsyncConnector, ConnectorBase, SyncConne
 from flyte.connectors._errors import (
     ConnectorError,
     ConnectorJobFailedError,
+    ConnectorRequestError,
     ConnectorTimeoutError,
     ResourceMetaError,
 )
@@ -340,6 +341,9 @@ async def _run_async(
         raise ConnectorTimeoutError(
             f"{job.where()} did not create the job before the timeout"
         ) from None
+    except ConnectorRequestError as exc:
+        # Kept as its own type (a config or input refused), as the service keeps its status.
+        raise ConnectorRequestError(f"{job.where()} refused the request: {exc}") from exc
     except Exception as exc:
         raise ConnectorError(
             f"{job.where()} failed in create: {type(exc).__name__}: {exc}"

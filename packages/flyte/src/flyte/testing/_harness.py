@@ -200,6 +200,7 @@ class _RecordingConnector(AsyncConnector):
         self._get_failures = get_failures
         self.name = inner.name  # type: ignore[misc]  # the progress line shows the inner's name
         self.metadata_type = inner.metadata_type  # type: ignore[misc]  # decoded as the inner's
+        self.config_type = inner.config_type  # type: ignore[misc]  # the config checked as the inner's
 
     def describe(self) -> str:
         return self._inner.describe()
@@ -236,6 +237,7 @@ class _RecordingSyncConnector(SyncConnector):
         self._inner = inner
         self._run = run
         self.name = inner.name  # type: ignore[misc]
+        self.config_type = inner.config_type  # type: ignore[misc]
 
     def describe(self) -> str:
         return self._inner.describe()

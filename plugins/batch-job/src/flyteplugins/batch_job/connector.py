@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from flyteidl.core import execution_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
-from google.protobuf import json_format
 
 from flyte.connectors import (
     AsyncConnector,
@@ -52,12 +51,17 @@ class BatchJobConnector(AsyncConnector):
     name = "Batch Job Connector"
     task_type_name = "batch_job"
     metadata_type = BatchJobMetadata
+    config_type = BatchJobConfig
 
     async def create(
-        self, task_template: Any, inputs: dict[str, Any] | None = None, **kwargs: Any
+        self,
+        task_template: Any,
+        inputs: dict[str, Any] | None = None,
+        *,
+        config: BatchJobConfig,
+        **kwargs: Any,
     ) -> BatchJobMetadata:
-        """Submit the job to the queue the task's config names."""
-        config = BatchJobConfig.from_custom(json_format.MessageToDict(task_template.custom))
+        """Submit the job to the queue the task's config names (checked before this is called)."""
         system = BatchSystem()
         job = await asyncio.to_thread(
             system.submit,
