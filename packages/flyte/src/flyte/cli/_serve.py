@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from typing import Any
 
 from flyte.cli._table import format_table
 
 __all__ = ["add_parser"]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def add_parser(commands: Any) -> None:
@@ -45,6 +54,16 @@ def add_parser(commands: Any) -> None:
         default=10.0,
         help="seconds calls in flight may take to finish after SIGTERM",
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes sharing the port, each with its own event loop (default 1); "
+        "a worker that ends is replaced",
+    )
+    # A process started by --workers: it prints only where it serves, records metrics for the
+    # supervisor's endpoint instead of serving them, and stops when its supervisor is gone.
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=_run)
 
 
@@ -60,6 +79,22 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     redact_logs()
+    if not args.worker:
+        _print_report(report)
+    try:
+        if args.workers > 1 and not args.worker:
+            code = _supervise(args)
+        else:
+            code = asyncio.run(_serve(args))
+    except FlyteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if code == 0 and not args.worker:
+        print("stopped", flush=True)
+    return code
+
+
+def _print_report(report: Any) -> None:
     if report.connectors:
         rows = [
             [c.name, c.task_type_name, str(c.task_type_version), _kind(c)]
@@ -72,11 +107,6 @@ def _run(args: argparse.Namespace) -> int:
         )
     for record in report.failed:
         print(f"failed: {record.label}: {record.error}", file=sys.stderr)
-    try:
-        return asyncio.run(_serve(args))
-    except FlyteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
 
 
 def _kind(connector: object) -> str:
@@ -85,18 +115,72 @@ def _kind(connector: object) -> str:
     return "sync" if isinstance(connector, SyncConnector) else "async"
 
 
+def _scheme(args: argparse.Namespace) -> str:
+    return "grpcs" if args.tls_cert else "grpc"
+
+
 async def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from flyte.connectors._metrics import Metrics, PrometheusMetrics
     from flyte.connectors._server import ConnectorServer
 
+    metrics: Metrics | None = None
+    if args.worker:
+        # The supervisor serves the sum of its workers' metrics; a worker only records them.
+        metrics = PrometheusMetrics() if args.metrics_port is not None else Metrics()
     server = await ConnectorServer.start(
         args.host,
         args.port,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
-        metrics_port=args.metrics_port,
+        metrics_port=None if args.worker else args.metrics_port,
+        metrics=metrics,
     )
-    scheme = "grpcs" if args.tls_cert else "grpc"
-    print(f"serving connectors on {scheme}://{args.host}:{server.port}", flush=True)
-    await server.serve_until_signalled(args.grace_period)
-    print("stopped", flush=True)
+    print(f"serving connectors on {_scheme(args)}://{args.host}:{server.port}", flush=True)
+    watch = asyncio.ensure_future(_stop_when_orphaned(os.getppid())) if args.worker else None
+    try:
+        await server.serve_until_signalled(args.grace_period)
+    finally:
+        if watch is not None:
+            watch.cancel()
     return 0
+
+
+async def _stop_when_orphaned(parent: int) -> None:
+    """SIGTERM this worker once its supervisor is gone (it is then adopted by another parent)."""
+    import asyncio
+
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    from flyte.connectors._metrics import prometheus
+    from flyte.connectors._workers import WorkerSupervisor
+
+    if args.metrics_port is not None:
+        prometheus()  # refuse at once, before any worker starts, when the extra is missing
+
+    def command(port: int) -> list[str]:
+        line = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--worker"]
+        line += ["--host", args.host, "--port", str(port), "--grace-period", str(args.grace_period)]
+        if args.modules:
+            line += ["--modules", *args.modules]
+        if args.metrics_port is not None:
+            line += ["--metrics-port", str(args.metrics_port)]
+        if args.tls_cert:
+            line += ["--tls-cert", args.tls_cert, "--tls-key", args.tls_key or ""]
+        return line
+
+    metrics = None if args.metrics_port is None else (args.host, args.metrics_port)
+    supervisor = WorkerSupervisor(
+        command,
+        args.workers,
+        address=f"{_scheme(args)}://{args.host}",
+        port=args.port,
+        grace=args.grace_period,
+        metrics=metrics,
+    )
+    return supervisor.run()

@@ -91,8 +91,15 @@ def _credentials(tls_cert: str | None, tls_key: str | None) -> grpc.ServerCreden
         return None
     if not (tls_cert and tls_key):
         raise FlyteError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
-    pair = (Path(tls_key).read_bytes(), Path(tls_cert).read_bytes())
+    pair = (_read(tls_key, "--tls-key"), _read(tls_cert, "--tls-cert"))
     return grpc.ssl_server_credentials([pair])
+
+
+def _read(path: str, flag: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FlyteError(f"cannot read {flag} {path}: {exc.strerror or exc}") from None
 
 
 class ConnectorServer:
@@ -115,14 +122,17 @@ class ConnectorServer:
         tls_cert: str | None = None,
         tls_key: str | None = None,
         metrics_port: int | None = None,
+        metrics: Metrics | None = None,
     ) -> ConnectorServer:
         """Start serving on ``host:port`` (port 0 picks a free one, see :attr:`port`).
 
         TLS is on when ``tls_cert`` and ``tls_key`` (PEM files) are given; Prometheus metrics are
-        served on ``metrics_port`` when given (needs the ``metrics`` extra).
+        served on ``metrics_port`` when given (needs the ``metrics`` extra), or recorded by
+        ``metrics`` when given (a worker's, summed by its supervisor).
         """
         credentials = _credentials(tls_cert, tls_key)
-        metrics = start_metrics(host, metrics_port)
+        if metrics is None:
+            metrics = start_metrics(host, metrics_port)
         service = ConnectorService()
         health = HealthServicer([s.full_name for s in AGENT_SERVICES])
         server = grpc.aio.server()
