@@ -41,6 +41,7 @@ nox.options.sessions = [
     "tests",
     "installed_wheels",
     "interop",
+    "soak",
     "examples",
     "demo",
 ]
@@ -211,6 +212,7 @@ def installed_wheels(session: nox.Session) -> None:
         "pytest",
         str(ROOT / "tests"),
         f"--ignore={ROOT / 'tests' / 'interop'}",
+        f"--ignore={ROOT / 'tests' / 'soak'}",
         "--import-mode=importlib",
         "-p",
         "no:cacheprovider",
@@ -236,6 +238,25 @@ def interop(session: nox.Session) -> None:
     session.run(
         "pytest",
         str(ROOT / "tests" / "interop"),
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def soak(session: nox.Session) -> None:
+    """Load the connector service: 50,000 mixed requests from 32 clients, and SIGTERM under load.
+
+    Once, on one Python, against the installed wheels: the load is the point, not the
+    interpreter, and it takes about a minute.
+    """
+    install_project_wheels(session)
+    session.install(*TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        str(ROOT / "tests" / "soak"),
         "--import-mode=importlib",
         "-p",
         "no:cacheprovider",
