@@ -51,7 +51,7 @@ FLYTEKIT = "flytekit==1.16.31"
 
 #: What flyte-core can use but never requires: its extras, and pydantic for pydantic models.
 #: flyte's tests run with them on the newest Python and without them on the others.
-OPTIONAL_EXTRAS = "fsspec,metrics,s3"
+OPTIONAL_EXTRAS = "fsspec,metrics,s3,uvloop"
 PYDANTIC = "pydantic>=2"
 
 #: The S3-compatible server the tests, the interop session and the benchmarks start on loopback
@@ -249,11 +249,12 @@ def interop(session: nox.Session) -> None:
 def soak(session: nox.Session) -> None:
     """Load the connector service: 50,000 mixed requests from 32 clients, and SIGTERM under load.
 
-    Once, on one Python, against the installed wheels: the load is the point, not the
-    interpreter, and it takes about a minute.
+    Once, on one Python, against the installed wheels as a deployment has them (on uvloop): the
+    load is the point, not the interpreter, and it takes about a minute.
     """
-    install_project_wheels(session)
-    session.install(*TEST_REQUIREMENTS)
+    wheelhouse = install_project_wheels(session)
+    core = Path(wheel_of(wheelhouse, "flyte")).as_uri()
+    session.install(f"flyte-core[uvloop] @ {core}", *TEST_REQUIREMENTS)
     session.run(
         "pytest",
         str(ROOT / "tests" / "soak"),
@@ -313,7 +314,10 @@ def bench(session: nox.Session) -> None:
     The scripts get the Pythons found here and the uv nox drives, to make each baseline SDK's
     venv on a Python that SDK supports (benchmarks/_baselines.py).
     """
-    install_project_wheels(session, *PACKAGES)
+    wheelhouse = install_project_wheels(session, *PACKAGES)
+    # The connector service is measured as deployed: metrics on (flytekit's always are), uvloop.
+    core = Path(wheel_of(wheelhouse, "flyte")).as_uri()
+    session.install(f"flyte-core[metrics,uvloop] @ {core}")
     uv = shutil.which(nox.virtualenv.UV)
     if uv is None:
         session.error(f"the benchmarks need uv; nox found none ({nox.virtualenv.UV!r})")

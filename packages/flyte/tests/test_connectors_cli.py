@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,84 @@ def test_a_service_that_ends_before_serving_is_an_error_with_its_output() -> Non
     ):
         raise AssertionError("the block must not run")
     assert "cannot import the connector module 'no_such_module'" in str(raised.value)
+
+
+LOOP_CONNECTOR = """
+import asyncio
+from dataclasses import dataclass
+from flyteidl.core.execution_pb2 import TaskExecution
+from flyte.connectors import AsyncConnector, ConnectorRegistry, Resource, ResourceMeta
+
+
+@dataclass
+class Meta(ResourceMeta):
+    loop: str
+
+
+class LoopConnector(AsyncConnector):
+    name = "Loop Connector"
+    task_type_name = "loop"
+    metadata_type = Meta
+
+    async def create(self, task_template, inputs=None, **kwargs):
+        return Meta(loop=type(asyncio.get_running_loop()).__module__.split(".")[0])
+
+    async def get(self, resource_meta, **kwargs):
+        return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": resource_meta.loop})
+
+    async def delete(self, resource_meta, **kwargs):
+        pass
+
+
+ConnectorRegistry.register(LoopConnector())
+"""
+
+
+def _served_loop(tmp_path: Path, *arguments: str, hide: Path | None = None) -> str:
+    """The event loop's module that the service's connector runs on (``hide``: a folder put
+    first on the service's path)."""
+    from flyteidl.core import interface_pb2, tasks_pb2, types_pb2
+
+    from flyte.testing import run_as_backend
+
+    (tmp_path / "loop_connector.py").write_text(LOOP_CONNECTOR)
+    string = interface_pb2.Variable(type=types_pb2.LiteralType(simple=types_pb2.STRING))
+    template = tasks_pb2.TaskTemplate(
+        type="loop",
+        interface=interface_pb2.TypedInterface(
+            outputs=interface_pb2.VariableMap(variables={"o0": string})
+        ),
+    )
+    path = f"{hide}{os.pathsep}{tmp_path}" if hide else str(tmp_path)
+    env = {"PYTHONPATH": path, "FLYTE_PLUGIN_AUTOLOAD": "0"}
+    with connector_service_process("--modules", "loop_connector", *arguments, env=env) as service:
+        resource = asyncio.run(run_as_backend(service.address, template))
+    return str(resource.outputs.literals["o0"].scalar.primitive.string_value)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_service_runs_on_uvloop_when_asked_or_installed(tmp_path: Path, workers: str) -> None:
+    pytest.importorskip("uvloop")
+    assert _served_loop(tmp_path, "--loop", "uvloop", "--workers", workers) == "uvloop"
+    assert _served_loop(tmp_path, "--workers", workers) == "uvloop"  # auto: installed
+    assert _served_loop(tmp_path, "--loop", "asyncio", "--workers", workers) == "asyncio"
+
+
+def test_without_uvloop_auto_is_asyncio_and_asking_for_uvloop_is_an_error(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "uvloop.py").write_text("raise ImportError('uvloop is not installed here')\n")
+    assert _served_loop(tmp_path, hide=hidden) == "asyncio"
+    assert _served_loop(tmp_path, "--workers", "2", hide=hidden) == "asyncio"
+    command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--port", "0"]
+    for workers in ("1", "2"):
+        done = subprocess.run(
+            [*command, "--loop", "uvloop", "--workers", workers],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(hidden)},
+        )
+        assert done.returncode == 2, done.stderr
+        assert "--loop uvloop needs uvloop: pip install 'flyte-core[uvloop]'" in done.stderr

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from flyte.cli._table import format_table
@@ -55,6 +57,12 @@ def add_parser(commands: Any) -> None:
         help="seconds calls in flight may take to finish after SIGTERM",
     )
     parser.add_argument(
+        "--loop",
+        choices=["auto", "asyncio", "uvloop"],
+        default="auto",
+        help="the event loop: uvloop when it is installed (flyte-core[uvloop]), else asyncio's",
+    )
+    parser.add_argument(
         "--workers",
         type=_positive,
         default=1,
@@ -68,8 +76,6 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import asyncio
-
     from flyte.connectors._server import load_connectors, redact_logs
     from flyte.errors import FlyteError
 
@@ -85,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.workers > 1 and not args.worker:
             code = _supervise(args)
         else:
-            code = asyncio.run(_serve(args))
+            code = _run_loop(args.loop, lambda: _serve(args))
     except FlyteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -113,6 +119,33 @@ def _kind(connector: object) -> str:
     from flyte.connectors import SyncConnector
 
     return "sync" if isinstance(connector, SyncConnector) else "async"
+
+
+def _uvloop(loop: str) -> Any:
+    """uvloop when ``loop`` asks for it (``auto``: when it is installed), else None."""
+    from flyte.errors import FlyteError
+
+    if loop == "asyncio":
+        return None
+    try:
+        # Imported by name: the optional extra may be absent where the type checker runs.
+        return importlib.import_module("uvloop")
+    except ImportError:
+        if loop == "uvloop":
+            raise FlyteError(
+                "--loop uvloop needs uvloop: pip install 'flyte-core[uvloop]', or leave out --loop"
+            ) from None
+        return None
+
+
+def _run_loop(loop: str, main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run ``main()`` on the event loop ``loop`` names (``auto``: uvloop when installed)."""
+    # Imported here, not with the module: `flyte --help` needs no event loop.
+    import asyncio
+
+    uvloop = _uvloop(loop)
+    code: int = asyncio.run(main()) if uvloop is None else uvloop.run(main())
+    return code
 
 
 def _scheme(args: argparse.Namespace) -> str:
@@ -162,10 +195,12 @@ def _supervise(args: argparse.Namespace) -> int:
 
     if args.metrics_port is not None:
         prometheus()  # refuse at once, before any worker starts, when the extra is missing
+    _uvloop(args.loop)  # the same for --loop uvloop
 
     def command(port: int) -> list[str]:
         line = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--worker"]
         line += ["--host", args.host, "--port", str(port), "--grace-period", str(args.grace_period)]
+        line += ["--loop", args.loop]
         if args.modules:
             line += ["--modules", *args.modules]
         if args.metrics_port is not None:
