@@ -440,7 +440,8 @@ def _print_service(
         rows.append((f"{label}: p99", load.p99_ms, note))
     if base is not None:
         met = one.rps >= 2 * base.rps and one.p99_ms < base.p99_ms
-        rows[-2] = (rows[-2][0], rows[-2][1], rows[-2][2] + f"; target 2x, lower p99: {_met(met)}")
+        verdict = "met" if met else "MISSED"
+        rows[-2] = (rows[-2][0], rows[-2][1], rows[-2][2] + f"; target 2x, lower p99: {verdict}")
     title = (
         f"Connector service on Python {THIS_PYTHON}: GetTask over loopback, {CLIENTS} clients on"
         f" their own connections, {seconds:.0f} s, metrics on; medians of {rounds} rounds"
@@ -454,7 +455,7 @@ def _print_service(
         note = f"client {load.client_cpu_us:.0f} us/call"
         if base is not None and load is not base:
             ratio = load.server_cpu_us / base.server_cpu_us
-            note += f"; target <= 0.9x: {_met(ratio <= 0.9)}"
+            note += f"; {judge(round(ratio, 2), '<=', 0.9, 'x')}"
         cpu_rows.append((f"{label}: server CPU/call", load.server_cpu_us / 1000, note))
     print_table(
         "Connector service: server CPU per GetTask (all its processes)", cpu_rows, cpu_rows[0][0]
@@ -472,10 +473,6 @@ def _print_service(
         f" --workers 2: {two.server_cpu_us:.0f} us per call, so {2e6 / two.server_cpu_us:,.0f}/s"
         f" on two cores)."
     )
-
-
-def _met(met: bool) -> str:
-    return "met" if met else "MISSED"
 
 
 def main() -> None:
