@@ -110,8 +110,9 @@ async def poll_job(connector: AsyncConnector, job: OpenJob) -> agent_pb2.Resourc
     """The job's state as flyteidl's Resource, outputs converted when it succeeded."""
     with running(job.ctx):
         resource = await connector.get(job.meta, **accepted_keywords(connector.get, ctx=job.ctx))
-    check_answer(connector, "get", resource)
-    return await resource_to_proto(resource, job.output_types, connector.describe())
+        check_answer(connector, "get", resource)
+        # Under the job's context: outputs that are files or tables go to its raw-data prefix.
+        return await resource_to_proto(resource, job.output_types, connector.describe())
 
 
 async def delete_job(connector: AsyncConnector, job: OpenJob) -> None:
@@ -132,9 +133,9 @@ async def run_sync_job(
         resource = await connector.do(
             template, inputs=inputs, **accepted_keywords(connector.do, **offered)
         )
-    check_answer(connector, "do", resource)
-    output_types = declared_types(template.interface.outputs)
-    return await resource_to_proto(resource, output_types, connector.describe())
+        check_answer(connector, "do", resource)
+        output_types = declared_types(template.interface.outputs)
+        return await resource_to_proto(resource, output_types, connector.describe())
 
 
 def _offered(
