@@ -8,7 +8,6 @@ write that fails is discarded (S3 publishes a multipart upload only when it comp
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import shutil
 import uuid
@@ -187,6 +186,8 @@ def copy_files(
                     os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
                 fs.get(sources, targets, batch_size=max_concurrency)
             return
+        import concurrent.futures
+
         one = put_file if upload else get_file if download else _copy_pair
         workers = max(1, min(max_concurrency, len(pairs)))
         with concurrent.futures.ThreadPoolExecutor(workers, "flyte-transfer") as pool:

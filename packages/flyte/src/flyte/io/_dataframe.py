@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
-from flyte.io._handler_registry import handlers
 
 if TYPE_CHECKING:
     from flyteidl.core import literals_pb2
@@ -107,7 +104,7 @@ class DataFrame:
         if self._val is not None and isinstance(self._val, self._opened_type()):
             return self._val
         result = await self._decode()
-        if inspect.isasyncgen(result) or isinstance(result, AsyncIterator):
+        if isinstance(result, AsyncIterator):
             raise TypeTransformerFailedError(
                 f"the decoder of {_type_name(self._open_as)} streams chunks: read them with "
                 f"`async for chunk in df.open({_type_name(self._open_as)}).iter()`"
@@ -122,7 +119,7 @@ class DataFrame:
         """The dataset in chunks of the type given to :meth:`open` (one chunk when the decoder
         reads it whole)."""
         result = await self._decode()
-        if inspect.isasyncgen(result) or isinstance(result, AsyncIterator):
+        if isinstance(result, AsyncIterator):
             async for chunk in result:
                 yield chunk
         else:
@@ -166,6 +163,9 @@ class DataFrame:
                     structured_dataset_type=dataset_type
                 ),
             )
+        # Imported here: the registry brings discovery, which `import flyte.io` does not need.
+        from flyte.io._handler_registry import handlers
+
         metadata = self._metadata or literal.metadata
         decoder = handlers.find(
             "decoder",
@@ -185,6 +185,8 @@ def _type_name(t: Any) -> str:
 
 def _run(coro: Any) -> Any:
     """Run ``coro`` from synchronous code, in a thread of its own inside a running loop."""
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -10,6 +9,7 @@ from typing import Generic, TypeVar
 
 from flyte import _storage
 from flyte.io._file import File, in_store, local_download_folder
+from flyte.io._threads import in_thread
 
 __all__ = ["Dir"]
 
@@ -61,7 +61,7 @@ class Dir(Generic[T]):
     ) -> Dir[T]:
         """Upload every file under ``local_path`` now, ``max_concurrency`` at a time, to
         ``remote_destination`` or a new folder of the raw-data store."""
-        return await asyncio.to_thread(
+        return await in_thread(
             cls.from_local_sync,
             local_path,
             remote_destination,
@@ -98,7 +98,7 @@ class Dir(Generic[T]):
 
     async def list_files(self) -> list[File[T]]:
         """The folder's files, at any depth, as :class:`File` references."""
-        return await asyncio.to_thread(self.list_files_sync)
+        return await in_thread(self.list_files_sync)
 
     def list_files_sync(self) -> list[File[T]]:
         """:meth:`list_files` for code that is not a coroutine."""
@@ -116,9 +116,7 @@ class Dir(Generic[T]):
         max_concurrency: int = _storage.MAX_CONCURRENT_TRANSFERS,
     ) -> str:
         """Download every file, ``max_concurrency`` at a time; return the local folder."""
-        return await asyncio.to_thread(
-            self.download_sync, local_path, max_concurrency=max_concurrency
-        )
+        return await in_thread(self.download_sync, local_path, max_concurrency=max_concurrency)
 
     def download_sync(
         self,
@@ -146,7 +144,7 @@ class Dir(Generic[T]):
 
     async def exists(self) -> bool:
         """Whether the folder is there (an object-store prefix exists when a file is under it)."""
-        return await asyncio.to_thread(self.exists_sync)
+        return await in_thread(self.exists_sync)
 
     def exists_sync(self) -> bool:
         """:meth:`exists` for code that is not a coroutine."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 import uuid
@@ -11,6 +10,7 @@ from typing import Generic, TypeVar
 from flyte import _storage
 from flyte._context import default_raw_data_prefix
 from flyte.io._opened import Opened, text_or_binary
+from flyte.io._threads import in_thread
 
 __all__ = ["File", "in_store", "local_download_folder"]
 
@@ -60,9 +60,7 @@ class File(Generic[T]):
     ) -> File[T]:
         """Upload the local file ``local_path`` now, streamed, to ``remote_destination`` or a new
         path of the raw-data store; raises :class:`StorageError` naming a path that is not there."""
-        return await asyncio.to_thread(
-            cls.from_local_sync, local_path, remote_destination, format=format
-        )
+        return await in_thread(cls.from_local_sync, local_path, remote_destination, format=format)
 
     @classmethod
     def from_local_sync(
@@ -94,7 +92,7 @@ class File(Generic[T]):
 
     async def download(self, local_path: str | os.PathLike[str] | None = None) -> str:
         """Download the file, streamed, and return its local path (see :meth:`download_sync`)."""
-        return await asyncio.to_thread(self.download_sync, local_path)
+        return await in_thread(self.download_sync, local_path)
 
     def download_sync(self, local_path: str | os.PathLike[str] | None = None) -> str:
         """Download the file to ``local_path`` (a new temporary folder by default); return where.
@@ -115,7 +113,7 @@ class File(Generic[T]):
 
     async def exists(self) -> bool:
         """Whether the file is there."""
-        return await asyncio.to_thread(self.exists_sync)
+        return await in_thread(self.exists_sync)
 
     def exists_sync(self) -> bool:
         """:meth:`exists` for code that is not a coroutine."""

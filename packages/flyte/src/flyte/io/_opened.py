@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import IO, Any
+
+from flyte.io._threads import in_thread
 
 __all__ = ["Opened", "text_or_binary"]
 
@@ -55,7 +56,7 @@ class Opened:
         return self._context.__exit__(kind, exc, traceback)
 
     async def __aenter__(self) -> Any:
-        return await asyncio.to_thread(self.__enter__)
+        return await in_thread(self.__enter__)
 
     async def __aexit__(
         self,
@@ -63,4 +64,4 @@ class Opened:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool | None:
-        return await asyncio.to_thread(self.__exit__, kind, exc, traceback)
+        return await in_thread(self.__exit__, kind, exc, traceback)

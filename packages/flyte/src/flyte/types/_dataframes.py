@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import inspect
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, get_args, get_origin
@@ -202,7 +201,7 @@ class DataFrameTransformerEngine(TypeTransformer[DataFrame]):
             result = await decoder.decode(incoming, metadata)  # type: ignore[attr-defined]
         except _storage.StorageError as exc:
             raise TypeTransformerFailedError(str(exc)) from exc
-        if inspect.isasyncgen(result) or isinstance(result, AsyncIterator):
+        if isinstance(result, AsyncIterator):
             raise TypeTransformerFailedError(
                 f"the decoder of {getattr(base, '__qualname__', base)} reads chunks: declare the "
                 f"input as flyte.io.DataFrame and read it with .iter()"
