@@ -302,7 +302,7 @@ def examples(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main demo: install the packages, then run the local demo of all three plugins."""
+    """The main demo: install the packages, then run the local demo of every shipped plugin."""
     install_project_wheels(session, *PACKAGES)
     session.run("python", str(ROOT / "examples" / "demo.py"), *session.posargs)
 

@@ -1,6 +1,6 @@
-"""The demo of flyte-core: the three shipped plugins, run locally and served as a backend sees them.
+"""The demo of flyte-core: the shipped plugins, run locally and served as a backend sees them.
 
-    python3 noxw.py -s demo        # builds the four wheels, installs them, runs this script
+    python3 noxw.py -s demo        # builds the project's wheels, installs them, runs this script
 
 1. a task whose input and output are a PositiveInt (flyteplugins-positive-int's transformer);
 2. an echo task (flyteplugins-echo's task plugin);
@@ -11,7 +11,9 @@
    `flytectl register files`;
 6. `flyte serve connector` started on loopback, and a batch job run through it with flyteidl's
    stubs, as flytepropeller calls it;
-7. the `flyte plugins` table.
+7. one task writes a File and a DataFrame (flyteplugins-pandas), the next reads them (the table
+   as a pyarrow Table, flyteplugins-pyarrow), and where their raw data went;
+8. the `flyte plugins` table.
 
 Nothing in this file registers anything: each plugin is found through its entry point.
 """
@@ -23,13 +25,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import pandas as pd
+import pyarrow as pa
 from flyteidl.admin import agent_pb2, launch_plan_pb2, task_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 
 import flyte
 from flyte.cli import main as flyte_cli
+from flyte.io import DataFrame, File
 from flyte.testing import connector_service_process, list_agents, run_as_backend
 from flyte.types import TypeEngine
 from flyteplugins.batch_job import BatchJobConfig, BatchJobTask
@@ -65,6 +70,30 @@ def pipeline(order: PositiveInt, day: str) -> tuple[PositiveInt, str]:
     return following, report(day=echo(message=day))
 
 
+Sales = Annotated[DataFrame, {"day": str, "amount": float}]
+
+
+@env.task
+async def record_sales(day: str) -> tuple[File, Sales]:
+    """A day's sales: a note as a File, the table as a DataFrame written by the pandas plugin."""
+    with tempfile.TemporaryDirectory() as folder:
+        note = Path(folder) / "note.txt"
+        note.write_text(f"sales of {day}: 3 orders\n")
+        stored = await File.from_local(note)  # uploaded now, under the raw-data prefix
+    frame = pd.DataFrame({"day": [day] * 3, "order": [1, 2, 3], "amount": [9.5, 20.0, 12.5]})
+    return stored, DataFrame.from_df(frame)
+
+
+@env.task
+async def summarize_sales(note: File, sales: Sales) -> str:
+    """The note's first line, and the total read back as a pyarrow Table: two columns only."""
+    async with note.open("r") as fh:
+        first = fh.readline().strip()
+    table = await sales.open(pa.Table).all()
+    assert table.column_names == ["day", "amount"]
+    return f"{first}; total {sum(table.column('amount').to_pylist()):.2f}"
+
+
 def step(title: str) -> None:
     """Print a step's heading."""
     print(f"\n== {title}", flush=True)
@@ -95,6 +124,19 @@ def run_the_workflow() -> None:
     print(f"pipeline(order=PositiveInt(7), day='2026-11-30') -> {following!r}, {result!r}")
     assert following == PositiveInt(8)
     assert result.endswith('processed {"day": "2026-11-30"}')
+
+
+def run_with_data(raw: Path) -> None:
+    """Step 7: a File and a DataFrame from one task to the next, through the raw-data store."""
+    step("7. a File and a DataFrame, written by one task and read by the next (flyte.io)")
+    os.environ["FLYTE_RAW_OUTPUT_DATA_PREFIX"] = str(raw)
+    note, sales = flyte.run(record_sales, day="2026-11-30")
+    print(f"raw data went to {raw}:")
+    print(f"  the note:  {note.path}")
+    print(f"  the table: {sales.uri} (parquet: {', '.join(sorted(os.listdir(sales.uri)))})")
+    summary = flyte.run(summarize_sales, note=note, sales=sales)
+    print(f"summarize_sales(note, sales) -> {summary!r}")
+    assert summary == "sales of 2026-11-30: 3 orders; total 42.00"
 
 
 def serialize_all(out: Path) -> dict[str, task_pb2.TaskSpec]:
@@ -167,7 +209,8 @@ def main() -> None:
         run_the_workflow()
         specs = serialize_all(Path(work) / "serialized")
         run_behind_the_service(specs)
-        step("7. flyte plugins")
+        run_with_data(Path(work) / "raw-data")
+        step("8. flyte plugins")
         code = flyte_cli(["plugins"])
     print("\nThe demo ran every step.")
     sys.exit(code)

@@ -36,14 +36,17 @@ __all__ = [
 
 #: The part size of a streamed transfer of one file.
 CHUNK_BYTES = 8 * 2**20
-#: How many parts of one file move at once. A transfer's memory stays under about
+#: How many parts of one file an upload sends at once. Its memory stays under about
 #: ``3 * CHUNK_BYTES * PARTS_AT_ONCE`` (48 MiB) whatever the file's size: botocore holds a copy
-#: of each part it sends or receives.
+#: of each part it sends. A download streams, holding next to nothing.
 PARTS_AT_ONCE = 2
 #: How many files move at once when many do (a folder's upload or download).
 MAX_CONCURRENT_TRANSFERS = 32
-#: What bounds the memory of s3fs's put_file and get_file (its defaults hold 10 parts of 50 MiB).
-_S3_PARTS = {"chunksize": CHUNK_BYTES, "max_concurrency": PARTS_AT_ONCE}
+#: What bounds the memory of s3fs's put_file (its default holds 10 parts of 50 MiB at once).
+_S3_UPLOAD = {"chunksize": CHUNK_BYTES, "max_concurrency": PARTS_AT_ONCE}
+#: A download is one GET streamed to disk in 64 KiB reads: s3fs's default, concurrent ranged
+#: GETs, assembles parts in memory (10 of 50 MiB) and is slower against a busy server.
+_S3_DOWNLOAD = {"max_concurrency": 1}
 
 
 def read_bytes(uri: str) -> bytes:
@@ -139,7 +142,7 @@ def put_file(source: str, uri: str) -> None:
         if is_local(uri):
             _copy_local(source, local_path(uri))
             return
-        filesystem(uri).put_file(source, uri, **_parts(uri))
+        filesystem(uri).put_file(source, uri, **_s3_options(uri, _S3_UPLOAD))
     except Exception as exc:
         raise storage_error("upload to", uri, exc) from exc
 
@@ -153,7 +156,7 @@ def get_file(uri: str, target: str) -> None:
         os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
         partial = f"{target}.{uuid.uuid4().hex[:8]}.part"
         try:
-            filesystem(uri).get_file(uri, partial, **_parts(uri))
+            filesystem(uri).get_file(uri, partial, **_s3_options(uri, _S3_DOWNLOAD))
             os.replace(partial, target)
         finally:
             _remove(partial)
@@ -168,7 +171,9 @@ def copy_files(
 
     Every pair goes the same way: local to local, local to one store, or one store to local.
     Through an asynchronous store (s3fs, gcsfs, adlfs) the copies run as one batch on fsspec's
-    event loop; otherwise on a pool of ``max_concurrency`` threads.
+    event loop, ``max_concurrency`` at a time; through another, on as many threads. Local copies
+    (into a new folder of the local store) run one after the other: the disk, not Python, is
+    their bound, and threads only add to it.
     """
     if not pairs:
         return
@@ -182,13 +187,16 @@ def copy_files(
             if upload:
                 fs.put(sources, targets, batch_size=max_concurrency)
             else:
-                for target in targets:
-                    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                for folder in {os.path.dirname(target) for target in targets}:
+                    os.makedirs(folder or ".", exist_ok=True)
                 fs.get(sources, targets, batch_size=max_concurrency)
+            return
+        if not (upload or download):
+            _copy_tree(pairs)
             return
         import concurrent.futures
 
-        one = put_file if upload else get_file if download else _copy_pair
+        one = put_file if upload else get_file
         workers = max(1, min(max_concurrency, len(pairs)))
         with concurrent.futures.ThreadPoolExecutor(workers, "flyte-transfer") as pool:
             for done in pool.map(lambda pair: one(*pair), pairs):
@@ -220,12 +228,18 @@ def list_files(uri: str) -> list[str]:
         raise storage_error("list", uri, exc) from exc
 
 
-def _parts(uri: str) -> dict[str, int]:
-    return _S3_PARTS if protocol(uri) in ("s3", "s3a") else {}
+def _s3_options(uri: str, options: dict[str, int]) -> dict[str, int]:
+    return options if protocol(uri) in ("s3", "s3a") else {}
 
 
-def _copy_pair(source: str, target: str) -> None:
-    _copy_local(local_path(source), local_path(target))
+def _copy_tree(pairs: Sequence[tuple[str, str]]) -> None:
+    """Copy files into folders that are new: made once each, files written in place (a folder
+    half copied is never handed on, since the caller raises)."""
+    targets = [local_path(t) for _, t in pairs]
+    for folder in sorted({os.path.dirname(t) for t in targets}):
+        os.makedirs(folder or ".", exist_ok=True)
+    for (source, _), target in zip(pairs, targets, strict=True):
+        shutil.copyfile(local_path(source), target)
 
 
 def _copy_local(source: str, target: str) -> None:
