@@ -318,6 +318,7 @@ def bench(session: nox.Session) -> None:
     # The connector service is measured as deployed: metrics on (flytekit's always are), uvloop.
     core = Path(wheel_of(wheelhouse, "flyte")).as_uri()
     session.install(f"flyte-core[metrics,uvloop] @ {core}")
+    session.install(*S3_TEST_SERVER)  # bench_io's loopback S3 server
     uv = shutil.which(nox.virtualenv.UV)
     if uv is None:
         session.error(f"the benchmarks need uv; nox found none ({nox.virtualenv.UV!r})")

@@ -29,6 +29,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 __all__ = [
+    "DATAFRAME_LIBRARIES",
     "FLYTEKIT",
     "FLYTE_SDK",
     "PYTHONS_VARIABLE",
@@ -123,17 +124,15 @@ class Baseline:
         home = ROOT / ".nox" / f"bench-{self.name}"
         python = home / "bin" / "python"
         stamp = home / "bench-stamp.txt"
-        wanted = f"{self.requirement}\n{base_python}\n"
+        wanted = "\n".join([self.requirement, *DATAFRAME_LIBRARIES, base_python, ""])
         if python.is_file() and stamp.is_file() and stamp.read_text() == wanted:
             return str(python)
         uv = _uv()
         subprocess.run(
             [uv, "venv", "--quiet", "--clear", "--python", base_python, str(home)], check=True
         )
-        subprocess.run(
-            [uv, "pip", "install", "--quiet", "--python", str(python), self.requirement],
-            check=True,
-        )
+        install = [uv, "pip", "install", "--quiet", "--python", str(python), self.requirement]
+        subprocess.run([*install, *DATAFRAME_LIBRARIES], check=True)
         stamp.write_text(wanted)
         return str(python)
 
@@ -147,6 +146,9 @@ def _uv() -> str:
         )
     return uv
 
+
+#: What bench_io's dataframe case needs beside each SDK: both read and write pandas as parquet.
+DATAFRAME_LIBRARIES = ("pandas>=2", "pyarrow>=14")
 
 FLYTEKIT = Baseline("flytekit", "flytekit", "1.16.31", requires_python=">=3.10,<3.13")
 FLYTE_SDK = Baseline("flyte-sdk", "flyte", "2.12.1", requires_python=">=3.10")
