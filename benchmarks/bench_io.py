@@ -7,8 +7,9 @@ Each case runs on two stores: a local folder, and an S3-compatible server on loo
 server mode, started here by ``flyte.testing.s3_server``; every SDK reaches it through the same
 ``FLYTE_AWS_*`` variables). Each measurement is a process of its own (``_io_worker.py``), so
 that one case's memory does not weigh on the next; its figure is the best of ``--runs`` runs
-(``--baseline-runs`` for flytekit and flyte-sdk), with the highest peak growth of resident
-memory of a run (the first, where memory grows).
+(``--baseline-runs`` for flytekit and flyte-sdk; one run of a file or a folder on S3, whose
+pace the server sets), with the highest peak growth of resident memory of a run (the first,
+where memory grows). Each SDK makes its store's client before the clock starts.
 
 - ``frame``: a pandas DataFrame of 1,000,000 rows x 5 columns written as a task output and read
   as the next task's input. The floor is pyarrow's ``write_table``/``read_table`` with fsspec's
