@@ -104,7 +104,9 @@ async def test_the_service_writes_them_under_the_requests_output_prefix(
     category = agent_pb2.TaskCategory(name=template.type)
     async with serve_connectors(warehouse) as service:
         created = await service.async_agent.CreateTask(
-            agent_pb2.CreateTaskRequest(template=template, inputs=inputs, output_prefix=output_prefix)
+            agent_pb2.CreateTaskRequest(
+                template=template, inputs=inputs, output_prefix=output_prefix
+            )
         )
         answer = await service.async_agent.GetTask(
             agent_pb2.GetTaskRequest(resource_meta=created.resource_meta, task_category=category)
