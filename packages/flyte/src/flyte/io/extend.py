@@ -1,6 +1,7 @@
 """The seam for dataframe plugins: encoders, decoders, and where they read and write.
 
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from flyteidl.core import literals_pb2
     from flyte.io.extend import (DataFrameEncoder, DataFrameTransformerEngine, new_dataset_path,
