@@ -134,6 +134,31 @@ def test_a_folder_crosses_tasks_and_lists_without_downloading(
     assert (Path(local) / "b" / "d" / "e.txt").read_text() == "b/d/e.txt"
 
 
+def test_files_and_folders_are_values_equal_by_path_and_format() -> None:
+    assert File("s3://b/k.csv", format="csv") == File("s3://b/k.csv", format="csv")
+    assert File("s3://b/k.csv") != File("s3://b/k.csv", format="csv")
+    assert File("s3://b/k") != Dir("s3://b/k")  # the same path, not the same value
+    assert len({Dir("s3://b/d"), Dir("s3://b/d"), File("s3://b/d")}) == 2
+    assert repr(File("s3://b/k.csv", format="csv")) == "File('s3://b/k.csv', format='csv')"
+    assert repr(Dir("s3://b/d")) == "Dir('s3://b/d')"
+
+
+def test_a_download_is_made_once_and_a_local_value_is_not_copied(
+    raw_prefix: str, csv_file: Path
+) -> None:
+    assert File(csv_file).download_sync() == str(csv_file)
+    assert Dir(csv_file.parent).download_sync() == str(csv_file.parent)
+    f = File.from_local_sync(csv_file)
+    first = f.download_sync()
+    assert first != str(csv_file)
+    assert Path(first).read_text() == csv_file.read_text()
+    assert f.download_sync() == first
+    d = Dir.from_local_sync(csv_file.parent)
+    folder = d.download_sync()
+    assert d.download_sync() == folder
+    assert (Path(folder) / "scores.csv").read_text() == csv_file.read_text()
+
+
 @env.task
 def count_files(files: list[File], named: dict[str, File], maybe: File | None) -> int:
     return len(files) + len(named) + (maybe is not None)

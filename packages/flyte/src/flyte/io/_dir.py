@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
 from flyte import _storage
-from flyte.io._file import File, in_store, local_download_folder
+from flyte.io._file import File
+from flyte.io._stored import Stored
 from flyte.io._threads import in_thread
 
 __all__ = ["Dir"]
@@ -16,7 +17,7 @@ __all__ = ["Dir"]
 T = TypeVar("T")
 
 
-class Dir(Generic[T]):
+class Dir(Stored, Generic[T]):
     """A folder passed between tasks by reference; its files move concurrently, with a bound.
 
         @env.task
@@ -33,11 +34,7 @@ class Dir(Generic[T]):
     FlyteDirectory blob (multipart).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, format: str = "") -> None:
-        self.path = os.fspath(path)
-        self.format = format
-        self._in_store = not _storage.is_local(self.path)
-        self._downloaded: str | None = None
+    _kind = "Dir"
 
     @classmethod
     def from_existing_remote(cls, remote_path: str, *, format: str = "") -> Dir[T]:
@@ -126,55 +123,22 @@ class Dir(Generic[T]):
     ) -> str:
         """:meth:`download` for code that is not a coroutine. A folder already on this machine
         is not copied unless ``local_path`` asks for a copy."""
-        if local_path is None:
-            if _storage.is_local(self.path):
-                return _storage.local_path(self.path)
-            if self._downloaded is not None:
-                return self._downloaded
-            target = os.path.join(local_download_folder(), _storage.basename(self.path))
-        else:
-            target = os.fspath(local_path)
-        files = _storage.list_files(self.path)
-        root = self.path.rstrip("/")
-        pairs = [(f, os.path.join(target, *_relative_parts(f, root))) for f in files]
-        _storage.copy_files(pairs, max_concurrency=max_concurrency)
-        os.makedirs(target, exist_ok=True)
-        self._downloaded = target
-        return target
+
+        def fetch(target: str) -> None:
+            root = self.path.rstrip("/")
+            files = _storage.list_files(self.path)
+            pairs = [(f, os.path.join(target, *_relative_parts(f, root))) for f in files]
+            _storage.copy_files(pairs, max_concurrency=max_concurrency)
+            os.makedirs(target, exist_ok=True)
+
+        return self._download(local_path, fetch)
 
     async def exists(self) -> bool:
         """Whether the folder is there (an object-store prefix exists when a file is under it)."""
         return await in_thread(self.exists_sync)
 
-    def exists_sync(self) -> bool:
-        """:meth:`exists` for code that is not a coroutine."""
-        return _storage.exists(self.path)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dir):
-            return NotImplemented
-        return (self.path, self.format) == (other.path, other.format)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.format))
-
-    def __repr__(self) -> str:
-        fmt = f", format={self.format!r}" if self.format else ""
-        return f"Dir({self.path!r}{fmt})"
-
-    @classmethod
-    def _stored(cls, path: str, format: str) -> Dir[T]:
-        made = cls(path, format=format)
-        made._in_store = True
-        return made
-
-    def _uri_in_store(self) -> str:
-        """The folder's place in a store, uploaded there first if it is only on this machine."""
-        if self._in_store or in_store(self.path):
-            return self.path
-        uploaded: Dir[T] = Dir.from_local_sync(self.path)
-        self.path, self._in_store = uploaded.path, True
-        return self.path
+    def _upload(self) -> str:
+        return Dir.from_local_sync(self.path).path
 
 
 def _relative_parts(path: str, root: str) -> list[str]:

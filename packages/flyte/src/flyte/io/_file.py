@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from typing import Generic, TypeVar
 
 from flyte import _storage
-from flyte._context import default_raw_data_prefix
 from flyte.io._opened import Opened, text_or_binary
+from flyte.io._stored import Stored
 from flyte.io._threads import in_thread
 
-__all__ = ["File", "in_store", "local_download_folder"]
+__all__ = ["File"]
 
 T = TypeVar("T")
 
 
-class File(Generic[T]):
+class File(Stored, Generic[T]):
     """A file passed between tasks by reference: a task's output, another task's input.
 
         @env.task
@@ -37,12 +36,7 @@ class File(Generic[T]):
     Its literal is flytekit's FlyteFile blob, so the two SDKs pass files to each other.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, format: str = "") -> None:
-        self.path = os.fspath(path)
-        self.format = format
-        # Whether ``path`` is already the value's place in a store: passed on as it is.
-        self._in_store = not _storage.is_local(self.path)
-        self._downloaded: str | None = None
+    _kind = "File"
 
     @classmethod
     def from_existing_remote(cls, remote_path: str, *, format: str = "") -> File[T]:
@@ -99,67 +93,11 @@ class File(Generic[T]):
 
         A file already on this machine is not copied unless ``local_path`` asks for a copy.
         """
-        if local_path is None:
-            if _storage.is_local(self.path):
-                return _storage.local_path(self.path)
-            if self._downloaded is not None:
-                return self._downloaded
-            target = os.path.join(local_download_folder(), _storage.basename(self.path))
-        else:
-            target = os.fspath(local_path)
-        _storage.get_file(self.path, target)
-        self._downloaded = target
-        return target
+        return self._download(local_path, lambda target: _storage.get_file(self.path, target))
 
     async def exists(self) -> bool:
         """Whether the file is there."""
         return await in_thread(self.exists_sync)
 
-    def exists_sync(self) -> bool:
-        """:meth:`exists` for code that is not a coroutine."""
-        return _storage.exists(self.path)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, File):
-            return NotImplemented
-        return (self.path, self.format) == (other.path, other.format)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.format))
-
-    def __repr__(self) -> str:
-        fmt = f", format={self.format!r}" if self.format else ""
-        return f"File({self.path!r}{fmt})"
-
-    @classmethod
-    def _stored(cls, path: str, format: str) -> File[T]:
-        made = cls(path, format=format)
-        made._in_store = True
-        return made
-
-    def _uri_in_store(self) -> str:
-        """The file's place in a store, uploaded there first if it is only on this machine."""
-        if self._in_store or in_store(self.path):
-            return self.path
-        uploaded: File[T] = File.from_local_sync(self.path)
-        self.path, self._in_store = uploaded.path, True
-        return self.path
-
-
-def in_store(path: str) -> bool:
-    """Whether ``path`` is in a store already: an object-store URI, or a path under this
-    machine's raw-data folder (a local run's outputs)."""
-    if not _storage.is_local(path):
-        return True
-    where = os.path.abspath(_storage.local_path(path))
-    for root in (_storage.raw_data_prefix(), default_raw_data_prefix()):
-        if _storage.is_local(root) and where.startswith(
-            os.path.abspath(_storage.local_path(root)) + os.sep
-        ):
-            return True
-    return False
-
-
-def local_download_folder() -> str:
-    """A new folder for one download."""
-    return tempfile.mkdtemp(prefix="flyte-download-")
+    def _upload(self) -> str:
+        return File.from_local_sync(self.path).path

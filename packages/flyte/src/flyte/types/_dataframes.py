@@ -23,9 +23,9 @@ from flyteidl.core import literals_pb2, types_pb2
 from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
 from flyte.io._dataframe import PARQUET, DataFrame
-from flyte.io._file import in_store
 from flyte.io._handler_registry import handlers, plugins_for
 from flyte.io._handlers import DataFrameDecoder, DataFrameEncoder
+from flyte.io._stored import in_store
 from flyte.types._engine import TypeEngine, run_in_loop
 from flyte.types._references import Reference
 from flyte.types._transformer import TypeTransformer

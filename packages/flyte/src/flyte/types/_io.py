@@ -16,7 +16,8 @@ from flyteidl.core import literals_pb2, types_pb2
 from flyte._storage import StorageError
 from flyte.errors import TypeTransformerFailedError
 from flyte.io._dir import Dir
-from flyte.io._file import File, in_store
+from flyte.io._file import File
+from flyte.io._stored import in_store
 from flyte.types._errors import mismatch
 from flyte.types._transformer import TypeTransformer
 

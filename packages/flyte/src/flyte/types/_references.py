@@ -13,7 +13,8 @@ from typing import Any, get_origin
 
 from flyte._storage import StorageError
 from flyte.io._dir import Dir
-from flyte.io._file import File, in_store
+from flyte.io._file import File
+from flyte.io._stored import in_store
 from flyte.types._io import format_of
 
 __all__ = ["Reference", "add_reference", "reference_for"]
