@@ -66,6 +66,20 @@ def test_many_files_move_concurrently_and_list_back(store: Store, tmp_path: Path
     assert [Path(b).read_text() for b in back] == [f"file {i}" for i in range(60)]
 
 
+def test_a_folder_is_copied_into_a_store_and_back_with_its_layout(
+    store: Store, tmp_path: Path
+) -> None:
+    names = ["a.txt", "b/c.txt", "b/d/e.txt"]
+    for name in names:
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / name).write_text(name)
+    _storage.copy_folder(str(tmp_path / "in"), store("tree"), max_concurrency=2)
+    assert _storage.list_files(store("tree")) == [store(f"tree/{n}") for n in names]
+    _storage.copy_folder(store("tree") + "/", str(tmp_path / "out"))
+    assert [(tmp_path / "out" / n).read_text() for n in names] == names
+    assert _storage.relative_parts(store("tree/b/d/e.txt"), store("tree")) == ["b", "d", "e.txt"]
+
+
 def test_a_large_upload_and_download_are_streamed_with_a_bound(
     s3_store: S3Server, tmp_path: Path
 ) -> None:

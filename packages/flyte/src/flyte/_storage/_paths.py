@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["basename", "is_local", "join", "local_path", "protocol"]
+__all__ = ["basename", "is_local", "join", "local_path", "protocol", "relative_parts"]
 
 
 def is_local(uri: str) -> bool:
@@ -36,3 +36,10 @@ def basename(uri: str) -> str:
         if not is_local(uri)
         else os.path.basename(os.path.normpath(local_path(uri)))
     )
+
+
+def relative_parts(path: str, root: str) -> list[str]:
+    """The parts of ``path`` below the folder or prefix ``root`` (``["b", "c.txt"]``)."""
+    if is_local(path):
+        return os.path.relpath(local_path(path), local_path(root)).split(os.sep)
+    return path[len(root.rstrip("/")) + 1 :].split("/")

@@ -17,13 +17,14 @@ from typing import IO, Any
 
 from flyte._storage._errors import storage_error
 from flyte._storage._filesystems import filesystem
-from flyte._storage._paths import is_local, local_path, protocol
+from flyte._storage._paths import is_local, join, local_path, protocol, relative_parts
 
 __all__ = [
     "CHUNK_BYTES",
     "MAX_CONCURRENT_TRANSFERS",
     "PARTS_AT_ONCE",
     "copy_files",
+    "copy_folder",
     "exists",
     "get_file",
     "list_files",
@@ -203,6 +204,15 @@ def copy_files(
                 del done
     except Exception as exc:
         raise storage_error("copy files to" if upload else "copy files from", where, exc) from exc
+
+
+def copy_folder(
+    source: str, target: str, *, max_concurrency: int = MAX_CONCURRENT_TRANSFERS
+) -> None:
+    """Copy every file under the folder or prefix ``source`` to the same place under ``target``,
+    as :func:`copy_files` copies (one side local, ``max_concurrency`` at a time)."""
+    pairs = [(f, join(target, *relative_parts(f, source))) for f in list_files(source)]
+    copy_files(pairs, max_concurrency=max_concurrency)
 
 
 def list_files(uri: str) -> list[str]:

@@ -60,9 +60,7 @@ def write_dataset(uri: str) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory(prefix="flyte-dataset-") as folder:
         yield folder
-        files = _storage.list_files(folder)
-        pairs = [(f, _storage.join(uri, *os.path.relpath(f, folder).split(os.sep))) for f in files]
-        _storage.copy_files(pairs)
+        _storage.copy_folder(folder, uri)
 
 
 @contextmanager
@@ -85,7 +83,7 @@ def read_dataset(uri: str) -> Iterator[str]:
             _storage.get_file(root, local)
             yield local
             return
-        pairs = [(f, os.path.join(folder, *f[len(root) + 1 :].split("/"))) for f in files]
+        pairs = [(f, os.path.join(folder, *_storage.relative_parts(f, root))) for f in files]
         _storage.copy_files(pairs)
         yield folder
 

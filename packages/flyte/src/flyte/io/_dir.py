@@ -78,9 +78,7 @@ class Dir(Stored, Generic[T]):
         """:meth:`from_local` for code that is not a coroutine."""
         source = os.path.abspath(os.fspath(local_path))
         target = remote_destination or _storage.new_path()
-        files = _storage.list_files(source)
-        pairs = [(f, _storage.join(target, *_relative_parts(f, source))) for f in files]
-        _storage.copy_files(pairs, max_concurrency=max_concurrency)
+        _storage.copy_folder(source, target, max_concurrency=max_concurrency)
         return cls._stored(target, format)
 
     async def walk(self) -> AsyncIterator[File[T]]:
@@ -125,11 +123,8 @@ class Dir(Stored, Generic[T]):
         is not copied unless ``local_path`` asks for a copy."""
 
         def fetch(target: str) -> None:
-            root = self.path.rstrip("/")
-            files = _storage.list_files(self.path)
-            pairs = [(f, os.path.join(target, *_relative_parts(f, root))) for f in files]
-            _storage.copy_files(pairs, max_concurrency=max_concurrency)
-            os.makedirs(target, exist_ok=True)
+            _storage.copy_folder(self.path, target, max_concurrency=max_concurrency)
+            os.makedirs(target, exist_ok=True)  # an empty folder is downloaded as one
 
         return self._download(local_path, fetch)
 
@@ -139,10 +134,3 @@ class Dir(Stored, Generic[T]):
 
     def _upload(self) -> str:
         return Dir.from_local_sync(self.path).path
-
-
-def _relative_parts(path: str, root: str) -> list[str]:
-    """The parts of ``path`` below the folder or prefix ``root``."""
-    if _storage.is_local(path):
-        return os.path.relpath(_storage.local_path(path), _storage.local_path(root)).split(os.sep)
-    return path[len(root.rstrip("/")) + 1 :].split("/")

@@ -241,10 +241,7 @@ def _upload(local: str) -> str:
     source = _storage.local_path(local)
     if os.path.isdir(source):
         target = _storage.new_path()
-        files = _storage.list_files(source)
-        _storage.copy_files(
-            [(f, _storage.join(target, *os.path.relpath(f, source).split(os.sep))) for f in files]
-        )
+        _storage.copy_folder(source, target)
         return target
     target = _storage.new_path(os.path.basename(source))
     _storage.put_file(source, target)
