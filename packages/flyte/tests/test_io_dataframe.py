@@ -173,6 +173,7 @@ async def test_iter_reads_in_chunks_and_all_refuses_a_stream(
     with pytest.raises(TypeTransformerFailedError, match=r"\.iter\(\)"):
         await frame.open(RowChunk).all()
     assert len(frame.open(Rows).all_sync()) == 3
+    assert [len(c) for c in frame.open(RowChunk).iter_sync()] == [2, 1]  # a loop runs here
 
 
 def test_a_declared_column_the_data_lacks_is_named(raw_prefix: str, rows_registered: None) -> None:

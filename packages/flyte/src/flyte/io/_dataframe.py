@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
+from flyte.io._threads import run_in_loop
 
 if TYPE_CHECKING:
     from flyteidl.core import literals_pb2
@@ -113,7 +114,7 @@ class DataFrame:
 
     def all_sync(self) -> Any:
         """:meth:`all` for code that is not a coroutine."""
-        return _run(self.all())
+        return run_in_loop(self.all())
 
     async def iter(self) -> AsyncIterator[Any]:
         """The dataset in chunks of the type given to :meth:`open` (one chunk when the decoder
@@ -131,7 +132,7 @@ class DataFrame:
         async def collect() -> list[Any]:
             return [chunk async for chunk in self.iter()]
 
-        yield from _run(collect())
+        yield from run_in_loop(collect())
 
     def __repr__(self) -> str:
         where = self.uri or "not written yet"
@@ -181,17 +182,3 @@ class DataFrame:
 
 def _type_name(t: Any) -> str:
     return getattr(t, "__qualname__", repr(t))
-
-
-def _run(coro: Any) -> Any:
-    """Run ``coro`` from synchronous code, in a thread of its own inside a running loop."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()

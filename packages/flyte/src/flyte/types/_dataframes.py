@@ -26,7 +26,8 @@ from flyte.io._dataframe import PARQUET, DataFrame
 from flyte.io._handler_registry import handlers, plugins_for
 from flyte.io._handlers import DataFrameDecoder, DataFrameEncoder
 from flyte.io._stored import in_store
-from flyte.types._engine import TypeEngine, run_in_loop
+from flyte.io._threads import run_in_loop
+from flyte.types._engine import TypeEngine
 from flyte.types._references import Reference
 from flyte.types._transformer import TypeTransformer
 
@@ -276,7 +277,7 @@ def dataframe_reference(python_type: Any) -> Reference:
     def encode(value: Any) -> Any:
         if not isinstance(value, DataFrame):
             raise TypeError(f"expected a DataFrame, got {type(value).__name__}")
-        literal = _run_coroutine(
+        literal = run_in_loop(
             ENGINE.to_literal(value, python_type, ENGINE.get_literal_type(python_type))
         )
         dataset = literal.scalar.structured_dataset
@@ -292,10 +293,6 @@ def dataframe_reference(python_type: Any) -> Reference:
         return frame
 
     return Reference(encode, decode, _SCHEMA)
-
-
-def _run_coroutine(coro: Any) -> Any:
-    return run_in_loop(coro)
 
 
 #: The one DataFrame transformer, registered for DataFrame and every handled dataframe type.

@@ -9,8 +9,6 @@ value, never through a task per element.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,11 +19,12 @@ from flyteidl.core import interface_pb2, literals_pb2, types_pb2
 from flyte import _discovery
 from flyte._registry import Registry
 from flyte.errors import FlyteError, TypeTransformerFailedError
+from flyte.io._threads import run_in_loop
 from flyte.types._errors import describe_type
 from flyte.types._keys import candidates, never_unpickled, normalize
 from flyte.types._transformer import SyncTypeTransformer, TypeTransformer
 
-__all__ = ["TypeEngine", "add_miss_hint", "add_shape_reader", "run_in_loop"]
+__all__ = ["TypeEngine", "add_miss_hint", "add_shape_reader"]
 
 R = TypeVar("R")
 
@@ -441,14 +440,3 @@ def _one_line(message: Any) -> str:
     from google.protobuf import text_format
 
     return "{" + str(text_format.MessageToString(message, as_one_line=True)) + "}"
-
-
-def run_in_loop(coro: Coroutine[Any, Any, R]) -> R:
-    """Run ``coro`` to completion from synchronous code, inside a running event loop or not."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from a coroutine: a second loop cannot run in this thread, so it runs in another.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
