@@ -185,6 +185,18 @@ def test_a_declared_column_the_data_lacks_is_named(raw_prefix: str, rows_registe
         frame.open(Rows).all_sync()
 
 
+def test_a_dataset_that_is_not_there_is_named_however_it_is_read(
+    raw_prefix: str, rows_registered: None
+) -> None:
+    missing = new_dataset_path()
+    frame = DataFrame.from_existing_remote(missing, format="csv")
+    with pytest.raises(TypeTransformerFailedError, match=f"{missing}: it does not exist"):
+        frame.open(Rows).all_sync()
+    literal = TypeEngine.to_literal_sync(frame, DataFrame)
+    with pytest.raises(TypeTransformerFailedError, match=f"{missing}: it does not exist"):
+        TypeEngine.to_python_value_sync(literal, Rows)
+
+
 def test_a_local_dataset_given_by_path_is_uploaded(
     raw_prefix: str, rows_registered: None, tmp_path: Path
 ) -> None:

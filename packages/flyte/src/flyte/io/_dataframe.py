@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
 from flyte.io._threads import run_in_loop
 
@@ -167,17 +166,7 @@ class DataFrame:
         # Imported here: the registry brings discovery, which `import flyte.io` does not need.
         from flyte.io._handler_registry import handlers
 
-        metadata = self._metadata or literal.metadata
-        decoder = handlers.find(
-            "decoder",
-            python_type,
-            _storage.protocol(literal.uri),
-            literal.metadata.structured_dataset_type.format,
-        )
-        try:
-            return await decoder.decode(literal, metadata)  # type: ignore[attr-defined]
-        except _storage.StorageError as exc:
-            raise TypeTransformerFailedError(str(exc)) from exc
+        return await handlers.decode(python_type, literal, self._metadata or literal.metadata)
 
 
 def _type_name(t: Any) -> str:

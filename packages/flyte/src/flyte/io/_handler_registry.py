@@ -9,11 +9,14 @@ no dataframe library (and not the handlers' abstract classes, :mod:`._handlers`,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from flyte import _discovery
+from flyte import _discovery, _storage
 from flyte._registry import Registry
 from flyte.errors import TypeTransformerFailedError
+
+if TYPE_CHECKING:
+    from flyteidl.core import literals_pb2
 
 __all__ = ["KNOWN_PLUGINS", "Handler", "HandlerRegistry", "handlers", "plugins_for"]
 
@@ -97,6 +100,26 @@ class HandlerRegistry(Registry[_Key, Handler[Any]]):
         if found is None:
             raise TypeTransformerFailedError(_missing(kind, python_type, protocol, fmt, self))
         return found
+
+    async def decode(
+        self,
+        python_type: Any,
+        dataset: literals_pb2.StructuredDataset,
+        metadata: literals_pb2.StructuredDatasetMetadata,
+    ) -> Any:
+        """``dataset`` read as ``python_type`` by the decoder of its store and format: one value
+        or an async iterator of chunks. A failure of the store raises
+        :class:`TypeTransformerFailedError`, as a failure of the conversion does."""
+        decoder = self.find(
+            "decoder",
+            python_type,
+            _storage.protocol(dataset.uri),
+            dataset.metadata.structured_dataset_type.format,
+        )
+        try:
+            return await decoder.decode(dataset, metadata)  # type: ignore[attr-defined]
+        except _storage.StorageError as exc:
+            raise TypeTransformerFailedError(str(exc)) from exc
 
     def types(self, kind: str) -> list[Any]:
         """The Python types that have a handler of ``kind``, as registered now."""

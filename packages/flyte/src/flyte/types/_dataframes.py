@@ -192,16 +192,7 @@ class DataFrameTransformerEngine(TypeTransformer[DataFrame]):
             frame._literal, frame._metadata = incoming, metadata
             frame._in_store = in_store(incoming.uri)
             return frame
-        decoder = handlers.find(
-            "decoder",
-            base,
-            _storage.protocol(incoming.uri),
-            incoming.metadata.structured_dataset_type.format,
-        )
-        try:
-            result = await decoder.decode(incoming, metadata)  # type: ignore[attr-defined]
-        except _storage.StorageError as exc:
-            raise TypeTransformerFailedError(str(exc)) from exc
+        result = await handlers.decode(base, incoming, metadata)
         if isinstance(result, AsyncIterator):
             raise TypeTransformerFailedError(
                 f"the decoder of {getattr(base, '__qualname__', base)} reads chunks: declare the "
