@@ -175,11 +175,7 @@ class PrometheusMetrics(Metrics):
         # Labelled children are looked up once per label set: .labels() costs a lock and a
         # tuple each call, on every request.
         self._children: dict[tuple[Any, ...], Any] = {}
-        self._http: Any = None
-        if port is not None:
-            served: Any = prom.start_http_server(port, addr=host, registry=registry)
-            # prometheus-client >= 0.20 returns the server and its thread; older ones return None.
-            self._http = served[0] if isinstance(served, tuple) else None
+        self._endpoint = _serve(prom, host, port, registry) if port is not None else None
 
     def _child(self, metric: Any, *labels: str) -> Any:
         key = (id(metric), *labels)
@@ -217,9 +213,8 @@ class PrometheusMetrics(Metrics):
 
     def stop(self) -> None:
         """Shut the HTTP endpoint down."""
-        if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
+        if self._endpoint is not None:
+            self._endpoint.stop()
 
 
 def _task_type(request: Any) -> str:
@@ -240,7 +235,7 @@ def start_metrics(host: str, port: int | None) -> Metrics:
 
 
 class _Endpoint:
-    """The HTTP endpoint of :func:`serve_multiprocess`."""
+    """An HTTP endpoint serving a registry's metrics (:func:`_serve`)."""
 
     def __init__(self, http: Any) -> None:
         self._http = http
@@ -252,11 +247,17 @@ class _Endpoint:
             self._http.server_close()
 
 
+def _serve(prom: Any, host: str, port: int, registry: Any) -> _Endpoint:
+    """Serve ``registry`` over HTTP on ``host:port``."""
+    served: Any = prom.start_http_server(port, addr=host, registry=registry)
+    # prometheus-client >= 0.20 returns the server and its thread; older ones return None.
+    return _Endpoint(served[0] if isinstance(served, tuple) else None)
+
+
 def serve_multiprocess(host: str, port: int, directory: str) -> _Endpoint:
     """Serve on ``host:port`` the sum of the metrics that worker processes write to ``directory``."""
     prom = prometheus()
     multiprocess = importlib.import_module("prometheus_client.multiprocess")
     registry = prom.CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)
-    served: Any = prom.start_http_server(port, addr=host, registry=registry)
-    return _Endpoint(served[0] if isinstance(served, tuple) else None)
+    return _serve(prom, host, port, registry)
