@@ -26,7 +26,6 @@ import asyncio
 import importlib.util
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,8 @@ from _table import judge, print_table
 from flyteidl.admin import agent_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service import agent_pb2_grpc
+
+from flyte.testing import free_port
 
 JOB_SECONDS = 1.0
 API_LATENCY = 0.01
@@ -232,13 +233,6 @@ ConnectorRegistry.register(BenchConnector())
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _template() -> Any:
     from flyte import serialize_task
     from flyte.extend import TaskTemplate
@@ -408,8 +402,8 @@ def bench_service(seconds: float, rounds: int) -> None:
             servers.append((f"flyte-core --workers {workers}, {chosen}", serve))
         for _ in range(rounds):
             for label, command in servers:
-                port = _free_port()
-                line = [part.replace("{metrics}", str(_free_port())) for part in command]
+                port = free_port()
+                line = [part.replace("{metrics}", str(free_port())) for part in command]
                 load = _measure([*line, "--port", str(port)], env, port, seconds)
                 measured.setdefault(label, []).append(load)
     results = [(label, _median(measured[label])) for label, _ in servers]

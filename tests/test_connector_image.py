@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -29,7 +28,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from flyte.testing import HealthStub, list_agents
+from flyte.testing import HealthStub, free_port, list_agents
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "apps" / "custom_connector_app"
@@ -93,13 +92,6 @@ class Image:
         assert out.returncode == 0, f"RUN {command} failed:\n{out.stdout}\n{out.stderr}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _image_python() -> str:
     (image,) = [rest for keyword, rest in instructions(DOCKERFILE.read_text()) if keyword == "FROM"]
     match = re.match(r"python:(\d+\.\d+)", image)
@@ -140,7 +132,7 @@ def test_the_dockerfile_installs_and_starts_a_healthy_service(image: Image) -> N
         else:
             assert keyword in ("FROM", "EXPOSE"), f"the test does not know {keyword}"
     assert command[:3] == ["flyte", "serve", "connector"], command
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     swapped = {"0.0.0.0": "127.0.0.1", "8000": str(port), "9090": str(metrics_port)}
     command = [swapped.get(part, part) for part in command]
     command[0] = str(image.venv / "bin" / "flyte")

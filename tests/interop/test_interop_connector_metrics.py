@@ -9,7 +9,6 @@ exports must be exported by ours with the same type, label names and label value
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,7 @@ from flyte.connectors import AsyncConnector, ConnectorRegistry, Resource, Resour
 from flyte.connectors._server import ConnectorServer  # noqa: E402
 from flyte.extend import TaskTemplate  # noqa: E402
 from flyte.models import NativeInterface, SerializationContext  # noqa: E402
-from flyte.testing import isolated_registries  # noqa: E402
+from flyte.testing import free_port, isolated_registries  # noqa: E402
 from flyte.types import TypeEngine  # noqa: E402
 
 TASK_TYPE = "metrics_job"
@@ -83,13 +82,6 @@ class CoreConnector(AsyncConnector):
 
 class MetricsTask(TaskTemplate):
     task_type = TASK_TYPE
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _calls(address: str) -> None:
@@ -146,7 +138,7 @@ async def _flytekit_exposition() -> Exposition:
 
 
 async def _our_exposition() -> Exposition:
-    metrics_port = _free_port()
+    metrics_port = free_port()
 
     def scrape() -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:

@@ -7,7 +7,6 @@ service read ours unchanged; the service's own metrics sit beside them under nam
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from flyte.connectors import (
     SyncConnector,
 )
 from flyte.connectors._server import ConnectorServer
+from flyte.testing import free_port
 
 prometheus_client = pytest.importorskip("prometheus_client")
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
@@ -100,18 +100,11 @@ def _inputs(x: int) -> Any:
     return TypeEngine.to_literal_map_sync({"x": x}, {"x": int})
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[ConnectorServer, int]]:
     ConnectorRegistry.register(SquareConnector())
     ConnectorRegistry.register(EchoSync())
-    metrics_port = _free_port()
+    metrics_port = free_port()
     server = await ConnectorServer.start("127.0.0.1", 0, metrics_port=metrics_port)
     try:
         yield server, metrics_port

@@ -7,7 +7,6 @@ metric is checked against a real ``flyte serve connector`` process called over l
 from __future__ import annotations
 
 import asyncio
-import socket
 import textwrap
 import urllib.request
 from pathlib import Path
@@ -21,7 +20,7 @@ from flyteidl.core.execution_pb2 import TaskExecution
 import flyte
 from flyte.connectors import get_connector_secret
 from flyte.errors import SecretNotFoundError
-from flyte.testing import connector_service_process, run_as_backend
+from flyte.testing import connector_service_process, free_port, run_as_backend
 from flyte.types import TypeEngine
 
 API_KEY = "sk-live-4f1d9c2e7a"
@@ -153,13 +152,6 @@ def _template() -> tasks_pb2.TaskTemplate:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def _create(address: str, mode: str) -> grpc.aio.AioRpcError:
     inputs = await TypeEngine.to_literal_map({"mode": mode}, {"mode": str})
     async with grpc.aio.insecure_channel(address) as channel:
@@ -174,7 +166,7 @@ async def _create(address: str, mode: str) -> grpc.aio.AioRpcError:
 def test_no_secret_value_reaches_a_status_a_log_line_or_a_metric(tmp_path: Path) -> None:
     pytest.importorskip("prometheus_client")
     (tmp_path / "keyed_connector.py").write_text(textwrap.dedent(CONNECTOR))
-    metrics_port = _free_port()
+    metrics_port = free_port()
     env = {
         "PYTHONPATH": str(tmp_path),
         "_FSEC_API_KEY": API_KEY,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import textwrap
 import time
@@ -24,7 +23,7 @@ from flyteidl.core import interface_pb2, tasks_pb2, types_pb2
 from flyteidl.core.execution_pb2 import TaskExecution
 from flyteidl.service import agent_pb2_grpc
 
-from flyte.testing import ConnectorServiceProcess, HealthStub, connector_service_process
+from flyte.testing import ConnectorServiceProcess, HealthStub, connector_service_process, free_port
 from flyte.types import TypeEngine
 
 pytestmark = pytest.mark.skipif(
@@ -78,13 +77,6 @@ def _template() -> tasks_pb2.TaskTemplate:
             outputs=interface_pb2.VariableMap(variables={"o0": variable(types_pb2.INTEGER)}),
         ),
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def children(pid: int) -> set[int]:
@@ -220,7 +212,7 @@ def test_metrics_of_every_worker_are_summed_on_one_endpoint(module_dir: Path) ->
     pytest.importorskip("prometheus_client")
     from prometheus_client.parser import text_string_to_metric_families
 
-    metrics_port = _free_port()
+    metrics_port = free_port()
     env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
     arguments = [
         "--workers",

@@ -21,6 +21,11 @@
         with connector_service_process() as service:  # `flyte serve connector`, a process
             resource = asyncio.run(run_as_backend(service.address, template, inputs))
 
+    def test_the_metrics_are_served():
+        port = free_port()  # a loopback port nothing listens on, for an option that names one
+        with connector_service_process("--metrics-port", str(port)):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics")
+
 The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
 the fixtures ``flyte_registries``, ``scripted_clock``, ``s3_store`` (an S3-compatible server on
 loopback, :func:`s3_server`, with a fresh bucket per test) and, with pytest-asyncio,
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
     from flyte.testing._clock import ScriptedClock
     from flyte.testing._harness import ConnectorHarness, ConnectorRun
     from flyte.testing._object_store import S3Server, s3_server
+    from flyte.testing._ports import free_port
     from flyte.testing._registries import isolated_registries
     from flyte.testing._round_trip import assert_round_trip
     from flyte.testing._service import HealthStub, ServedConnectors, serve_connectors
@@ -57,6 +63,7 @@ __all__ = [
     "ServedConnectors",
     "assert_round_trip",
     "connector_service_process",
+    "free_port",
     "isolated_registries",
     "list_agents",
     "run_as_backend",
@@ -76,6 +83,7 @@ _LAZY: dict[str, str] = {
     "ServedConnectors": "flyte.testing._service",
     "assert_round_trip": "flyte.testing._round_trip",
     "connector_service_process": "flyte.testing._backend",
+    "free_port": "flyte.testing._ports",
     "isolated_registries": "flyte.testing._registries",
     "list_agents": "flyte.testing._backend",
     "run_as_backend": "flyte.testing._backend",

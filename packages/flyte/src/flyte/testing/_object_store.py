@@ -13,7 +13,6 @@ server per test session and a fresh bucket per test.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from flyte.testing._ports import free_port
 
 __all__ = ["S3Server", "s3_server"]
 
@@ -76,7 +77,7 @@ def s3_server(bucket: str = "flyte-test", *, set_env: bool = True) -> Iterator[S
         raise RuntimeError(
             "the S3 test server needs moto's server mode: pip install 'moto[server]'"
         ) from exc
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -96,13 +97,6 @@ def s3_server(bucket: str = "flyte-test", *, set_env: bool = True) -> Iterator[S
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], endpoint: str, log: object) -> None:
