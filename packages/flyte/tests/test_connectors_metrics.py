@@ -176,24 +176,31 @@ def _label_names(family: Any) -> set[str]:
     return set(next(iter(names)))
 
 
-async def test_flytekit_metric_names_types_and_labels_are_exported(
-    served: tuple[ConnectorServer, int],
-) -> None:
-    server, metrics_port = served
-    await _traffic(server.port)
-    families = await scrape(metrics_port)
-    for name, (kind, labels) in FLYTEKIT_METRICS.items():
+def _assert_exported(families: dict[str, Any], expected: dict[str, tuple[str, set[str]]]) -> None:
+    """Each expected family is exported, with its type and label names."""
+    for name, (kind, labels) in expected.items():
         assert name in families, f"{name} is not exported; exported: {sorted(families)}"
         assert families[name].type == kind, name
         assert _label_names(families[name]) == labels, name
 
 
-async def test_flytekit_metrics_count_each_operation_as_flytekit_does(
-    served: tuple[ConnectorServer, int],
-) -> None:
+@pytest.fixture
+async def families(served: tuple[ConnectorServer, int]) -> dict[str, Any]:
+    """The metric families served after :func:`_traffic`, by name."""
     server, metrics_port = served
     await _traffic(server.port)
-    families = await scrape(metrics_port)
+    return await scrape(metrics_port)
+
+
+async def test_flytekit_metric_names_types_and_labels_are_exported(
+    families: dict[str, Any],
+) -> None:
+    _assert_exported(families, FLYTEKIT_METRICS)
+
+
+async def test_flytekit_metrics_count_each_operation_as_flytekit_does(
+    families: dict[str, Any],
+) -> None:
     success = families["flyte_connector_requests_success"]
     total = "flyte_connector_requests_success_total"
     for task_type, operation in [
@@ -219,16 +226,8 @@ async def test_flytekit_metrics_count_each_operation_as_flytekit_does(
     assert _value(size, "flyte_connector_input_literal_bytes_sum", task_type="square") > 0
 
 
-async def test_the_service_own_metrics_sit_beside_flytekit_ones(
-    served: tuple[ConnectorServer, int],
-) -> None:
-    server, metrics_port = served
-    await _traffic(server.port)
-    families = await scrape(metrics_port)
-    for name, (kind, labels) in OWN_METRICS.items():
-        assert name in families, f"{name} is not exported; exported: {sorted(families)}"
-        assert families[name].type == kind, name
-        assert _label_names(families[name]) == labels, name
+async def test_the_service_own_metrics_sit_beside_flytekit_ones(families: dict[str, Any]) -> None:
+    _assert_exported(families, OWN_METRICS)
     requests = families["flyte_connector_grpc_requests"]
     get_task = "/flyteidl.service.AsyncAgentService/GetTask"
     total = "flyte_connector_grpc_requests_total"
