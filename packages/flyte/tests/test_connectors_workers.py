@@ -14,6 +14,7 @@ import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import grpc
@@ -99,12 +100,19 @@ def module_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _two_workers(
+    module_dir: Path, *arguments: str
+) -> AbstractContextManager[ConnectorServiceProcess]:
+    """``flyte serve connector --workers 2 ARGUMENTS`` serving the connector in ``module_dir``."""
+    env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
+    return connector_service_process(
+        "--workers", "2", "--modules", "pid_connector", *arguments, env=env
+    )
+
+
 @pytest.fixture
 def workers(module_dir: Path) -> Iterator[ConnectorServiceProcess]:
-    env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
-    with connector_service_process(
-        "--workers", "2", "--modules", "pid_connector", env=env
-    ) as service:
+    with _two_workers(module_dir) as service:
         yield service
 
 
@@ -157,10 +165,7 @@ def test_health_checks_are_answered_by_the_workers(workers: ConnectorServiceProc
 
 
 def test_a_crashed_worker_is_replaced_on_the_same_port(module_dir: Path) -> None:
-    env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
-    with connector_service_process(
-        "--workers", "2", "--modules", "pid_connector", env=env
-    ) as service:
+    with _two_workers(module_dir) as service:
         before = children(service.process.pid)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
@@ -189,10 +194,7 @@ def test_a_crashed_worker_is_replaced_on_the_same_port(module_dir: Path) -> None
 
 
 def test_sigterm_lets_every_worker_finish_its_calls_in_flight(module_dir: Path) -> None:
-    env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
-    with connector_service_process(
-        "--workers", "2", "--modules", "pid_connector", "--grace-period", "20", env=env
-    ) as service:
+    with _two_workers(module_dir, "--grace-period", "20") as service:
         worker_pids = children(service.process.pid)
 
         async def slow_polls_then_sigterm() -> list[int]:
@@ -213,16 +215,7 @@ def test_metrics_of_every_worker_are_summed_on_one_endpoint(module_dir: Path) ->
     from prometheus_client.parser import text_string_to_metric_families
 
     metrics_port = free_port()
-    env = {"PYTHONPATH": str(module_dir), "FLYTE_PLUGIN_AUTOLOAD": "0"}
-    arguments = [
-        "--workers",
-        "2",
-        "--modules",
-        "pid_connector",
-        "--metrics-port",
-        str(metrics_port),
-    ]
-    with connector_service_process(*arguments, env=env) as service:
+    with _two_workers(module_dir, "--metrics-port", str(metrics_port)) as service:
         answered_by = set(asyncio.run(_pids_of_polls(service.address, 24)))
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
             text = response.read().decode()
