@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -51,29 +49,26 @@ def test_serve_connector_lists_what_it_serves_and_stops_on_sigterm(tmp_path: Pat
     assert service.process.returncode == 0
 
 
-def test_serve_connector_refuses_a_module_that_does_not_import(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--modules", "no_such_mod"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 2
-    assert "cannot import the connector module 'no_such_mod'" in done.stderr
+def _refusal(*arguments: str, env: dict[str, str] | None = None) -> str:
+    """What ``flyte serve connector ARGUMENTS`` printed when it ended with code 2 (a usage
+    error) before serving, as connector_service_process's error carries it."""
+    with (
+        pytest.raises(RuntimeError, match="ended with code 2 before serving") as raised,
+        connector_service_process(*arguments, env=env),
+    ):
+        raise AssertionError("the block must not run")
+    return str(raised.value)
+
+
+def test_serve_connector_refuses_a_module_that_does_not_import() -> None:
+    refusal = _refusal("--modules", "no_such_mod")
+    assert "cannot import the connector module 'no_such_mod'" in refusal
 
 
 def test_tls_needs_both_a_certificate_and_a_key(tmp_path: Path) -> None:
     cert = tmp_path / "cert.pem"
     cert.write_text("x")
-    command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--tls-cert", str(cert)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 2
-    assert "TLS needs both a certificate" in done.stderr
-
-
-def test_a_service_that_ends_before_serving_is_an_error_with_its_output() -> None:
-    with (
-        pytest.raises(RuntimeError, match="ended with code 2 before serving") as raised,
-        connector_service_process("--modules", "no_such_module"),
-    ):
-        raise AssertionError("the block must not run")
-    assert "cannot import the connector module 'no_such_module'" in str(raised.value)
+    assert "TLS needs both a certificate" in _refusal("--tls-cert", str(cert))
 
 
 LOOP_CONNECTOR = """
@@ -143,15 +138,8 @@ def test_without_uvloop_auto_is_asyncio_and_asking_for_uvloop_is_an_error(tmp_pa
     (hidden / "uvloop.py").write_text("raise ImportError('uvloop is not installed here')\n")
     assert _served_loop(tmp_path, hide=hidden) == "asyncio"
     assert _served_loop(tmp_path, "--workers", "2", hide=hidden) == "asyncio"
-    command = [sys.executable, "-m", "flyte.cli", "serve", "connector", "--port", "0"]
     for workers in ("1", "2"):
-        done = subprocess.run(
-            [*command, "--loop", "uvloop", "--workers", workers],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={**os.environ, "PYTHONPATH": str(hidden)},
+        refusal = _refusal(
+            "--loop", "uvloop", "--workers", workers, env={"PYTHONPATH": str(hidden)}
         )
-        assert done.returncode == 2, done.stderr
-        assert "--loop uvloop needs uvloop: pip install 'flyte-core[uvloop]'" in done.stderr
+        assert "--loop uvloop needs uvloop: pip install 'flyte-core[uvloop]'" in refusal
