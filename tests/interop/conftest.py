@@ -14,6 +14,7 @@ import pytest
 
 flytekit = pytest.importorskip("flytekit")
 
+from flytekit.configuration import Image, ImageConfig, SerializationSettings  # noqa: E402
 from flytekit.core.context_manager import FlyteContextManager  # noqa: E402
 from flytekit.core.data_persistence import FileAccessProvider  # noqa: E402
 
@@ -29,6 +30,20 @@ def bucket(s3_store: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     context = FlyteContextManager.current_context().with_file_access(provider)
     with FlyteContextManager.with_context(context):
         yield prefix
+
+
+@pytest.fixture(scope="session")
+def kit_settings() -> SerializationSettings:
+    """What flytekit serializes the modules' tasks and workflows under: project ``p``, domain
+    ``d``, version ``v1`` and the image the modules' tasks name, ``ghcr.io/acme/app:1``."""
+    return SerializationSettings(
+        project="p",
+        domain="d",
+        version="v1",
+        image_config=ImageConfig(
+            default_image=Image(name="default", fqn="ghcr.io/acme/app", tag="1")
+        ),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 flytekit = pytest.importorskip("flytekit")
 pytest.importorskip("kubernetes")  # flytekit's pod templates need it
 
-from flytekit.configuration import Image, ImageConfig, SerializationSettings  # noqa: E402
+from flytekit.configuration import SerializationSettings  # noqa: E402
 from flytekit.models import task as kit_task_models  # noqa: E402
 from flytekit.tools.translator import get_serializable  # noqa: E402
 
@@ -144,15 +144,7 @@ def modules(
     return source_modules(options_ours=OURS, options_kit=KIT)
 
 
-def _kit_spec(module: ModuleType, name: str) -> Any:
-    settings = SerializationSettings(
-        project="p",
-        domain="d",
-        version="v1",
-        image_config=ImageConfig(
-            default_image=Image(name="default", fqn="ghcr.io/acme/app", tag="1")
-        ),
-    )
+def _kit_spec(module: ModuleType, name: str, settings: SerializationSettings) -> Any:
     return get_serializable(OrderedDict(), settings, getattr(module, name)).to_flyte_idl()
 
 
@@ -178,10 +170,15 @@ def _without_sdk(spec: Any) -> Any:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_option_is_written_as_flytekit_writes_it(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    mine, theirs = _without_sdk(_our_spec(ours, name)), _without_sdk(_kit_spec(kit, name))
+    mine, theirs = (
+        _without_sdk(_our_spec(ours, name)),
+        _without_sdk(_kit_spec(kit, name, kit_settings)),
+    )
     assert mine.description == theirs.description
     for field in (
         "metadata",

@@ -18,7 +18,7 @@ flytekit = pytest.importorskip("flytekit")
 
 from flyteidl.admin import task_pb2  # noqa: E402
 from flyteidl.core import literals_pb2  # noqa: E402
-from flytekit.configuration import Image, ImageConfig, SerializationSettings  # noqa: E402
+from flytekit.configuration import SerializationSettings  # noqa: E402
 from flytekit.models import task as kit_task_models  # noqa: E402
 from flytekit.tools.translator import get_serializable  # noqa: E402
 
@@ -108,15 +108,7 @@ def modules(
     return source_modules(interop_ours=OURS, interop_kit=KIT)
 
 
-def _kit_template(module: ModuleType, name: str) -> Any:
-    settings = SerializationSettings(
-        project="p",
-        domain="d",
-        version="v1",
-        image_config=ImageConfig(
-            default_image=Image(name="default", fqn="ghcr.io/acme/app", tag="1")
-        ),
-    )
+def _kit_template(module: ModuleType, name: str, settings: SerializationSettings) -> Any:
     return get_serializable(OrderedDict(), settings, getattr(module, name)).template.to_flyte_idl()
 
 
@@ -150,18 +142,22 @@ def test_flytekit_parses_every_template_flyte_serialize_writes(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_flytekit_serializes_the_same_interface(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    assert _ours(ours, name).interface == _kit_template(kit, name).interface
+    assert _ours(ours, name).interface == _kit_template(kit, name, kit_settings).interface
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_flytekit_serializes_the_same_metadata_and_container_settings(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    mine, theirs = _ours(ours, name), _kit_template(kit, name)
+    mine, theirs = _ours(ours, name), _kit_template(kit, name, kit_settings)
     assert mine.type == theirs.type == "python-task"
     for field in ("retries", "timeout", "discoverable", "discovery_version"):
         assert getattr(mine.metadata, field) == getattr(theirs.metadata, field), field
@@ -175,11 +171,13 @@ def test_flytekit_serializes_the_same_metadata_and_container_settings(
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_container_args_carry_the_same_backend_placeholders(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
     mine = list(_ours(ours, name).container.args)
-    theirs = list(_kit_template(kit, name).container.args)
+    theirs = list(_kit_template(kit, name, kit_settings).container.args)
     for flag in ("--inputs", "--output-prefix", "--raw-output-data-prefix"):
         assert mine[mine.index(flag) + 1] == theirs[theirs.index(flag) + 1], flag
 

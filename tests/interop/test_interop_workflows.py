@@ -18,7 +18,7 @@ flytekit = pytest.importorskip("flytekit")
 
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2  # noqa: E402
 from flytekit import LaunchPlan  # noqa: E402
-from flytekit.configuration import Image, ImageConfig, SerializationSettings  # noqa: E402
+from flytekit.configuration import SerializationSettings  # noqa: E402
 from flytekit.models import launch_plan as kit_launch_plan  # noqa: E402
 from flytekit.models.admin import workflow as kit_workflow  # noqa: E402
 from flytekit.tools.translator import get_serializable  # noqa: E402
@@ -207,13 +207,9 @@ def modules(
 SETTINGS = {"project": "p", "domain": "d", "version": "v1"}
 
 
-def _kit(module: ModuleType, name: str) -> tuple[Any, Any, list[Any]]:
-    settings = SerializationSettings(
-        **SETTINGS,
-        image_config=ImageConfig(
-            default_image=Image(name="default", fqn="ghcr.io/acme/app", tag="1")
-        ),
-    )
+def _kit(
+    module: ModuleType, name: str, settings: SerializationSettings
+) -> tuple[Any, Any, list[Any]]:
     entities: OrderedDict[Any, Any] = OrderedDict()
     workflow = getattr(module, name)
     spec = get_serializable(entities, settings, workflow).to_flyte_idl()
@@ -270,10 +266,12 @@ def _cut(message: Any) -> None:
 
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_the_workflow_spec_is_the_one_flytekit_writes(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    mine, theirs = _short(_ours(ours, name)[0]), _short(_kit(kit, name)[0])
+    mine, theirs = _short(_ours(ours, name)[0]), _short(_kit(kit, name, kit_settings)[0])
     for node in [*mine.template.nodes, *theirs.template.nodes]:
         node.upstream_node_ids.sort()  # flytekit's come from a set, in no fixed order
     for mine_node, their_node in zip(mine.template.nodes, theirs.template.nodes, strict=True):
@@ -285,19 +283,23 @@ def test_the_workflow_spec_is_the_one_flytekit_writes(
 
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_the_launch_plan_is_the_one_flytekit_writes(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    assert _short(_ours(ours, name)[1]) == _short(_kit(kit, name)[1])
+    assert _short(_ours(ours, name)[1]) == _short(_kit(kit, name, kit_settings)[1])
 
 
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_the_map_task_has_flytekits_name_interface_and_metadata(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
     mine_maps = sorted((_short(m.template) for m in _ours(ours, name)[2]), key=str)
-    their_maps = sorted((_short(m.template) for m in _kit(kit, name)[2]), key=str)
+    their_maps = sorted((_short(m.template) for m in _kit(kit, name, kit_settings)[2]), key=str)
     assert len(mine_maps) == len(their_maps) > 0
     for mine, theirs in zip(mine_maps, their_maps, strict=True):
         assert mine.id == theirs.id
@@ -319,8 +321,10 @@ def _read_by_flytekit(spec: Any, plan: Any) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_flytekit_reads_the_workflow_and_its_launch_plan_as_it_reads_its_own(
-    modules: tuple[ModuleType, ModuleType], name: str
+    modules: tuple[ModuleType, ModuleType],
+    name: str,
+    kit_settings: SerializationSettings,
 ) -> None:
     ours, kit = modules
-    mine, theirs = _ours(ours, name), _kit(kit, name)
+    mine, theirs = _ours(ours, name), _kit(kit, name, kit_settings)
     assert _read_by_flytekit(*mine[:2]) == _read_by_flytekit(*theirs[:2])
