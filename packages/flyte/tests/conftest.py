@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import io
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -89,6 +91,31 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeD
     yield make
     for module in made_modules:
         sys.modules.pop(module, None)
+
+
+ModulesLoadedBy = Callable[..., list[str]]
+
+
+@pytest.fixture
+def modules_loaded_by() -> ModulesLoadedBy:
+    """Run Python code in a fresh interpreter and name the modules it has loaded by its end.
+
+    ``modules_loaded_by("import flyte", "flyteidl", "grpc")``: the sorted names in the child's
+    ``sys.modules`` that start with one of the prefixes given after the code.
+    """
+
+    def loaded(code: str, *prefixes: str) -> list[str]:
+        # Printed to stderr, as the last line: the code may print to stdout (a --help).
+        probe = (
+            f"{code}\nimport sys\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})), file=sys.stderr)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        names: list[str] = ast.literal_eval(done.stderr.splitlines()[-1])
+        return names
+
+    return loaded
 
 
 class Terminal(io.StringIO):
