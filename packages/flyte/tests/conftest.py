@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from flyte.extend import TaskTemplate
-from flyte.testing import S3Server
 
 
 @pytest.fixture(autouse=True)
@@ -135,20 +134,6 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
     monkeypatch.setattr(status, "_stream", stream)
     monkeypatch.delenv(QUIET_ENV, raising=False)
     return stream
-
-
-@pytest.fixture(params=["local", "s3"])
-def raw_prefix(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """The raw-data prefix of the test's runs: a local folder, or a bucket of the S3 server."""
-    if request.param == "local":
-        prefix = str(tmp_path / "raw")
-    else:
-        server: S3Server = request.getfixturevalue("s3_store")
-        prefix = server.uri("raw")
-    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
-    return prefix
 
 
 @pytest.fixture

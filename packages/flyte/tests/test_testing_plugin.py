@@ -95,3 +95,35 @@ def test_the_plugin_can_be_turned_off(tmp_path: Path) -> None:
         check=False,
     )
     assert "fixture 'scripted_clock' not found" in out.stdout
+
+
+RAW_PREFIX_TESTS = """
+    import os
+    from flyte.io import File
+
+    def test_values_go_under_the_raw_prefix(raw_prefix, tmp_path):
+        assert os.environ["FLYTE_RAW_OUTPUT_DATA_PREFIX"] == raw_prefix
+        (tmp_path / "a.txt").write_text("a")
+        stored = File.from_local_sync(tmp_path / "a.txt")
+        assert stored.path.startswith(raw_prefix + "/")
+        assert stored.exists_sync()
+"""
+
+
+def test_a_plugin_authors_tests_run_on_a_local_folder_and_an_s3_bucket(tmp_path: Path) -> None:
+    pytest.importorskip("moto.server", reason="the S3 test server needs moto[server]")
+    pytest.importorskip("s3fs", reason="s3:// needs s3fs (flyte-core[s3])")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
+    (tmp_path / "test_a_dataframe_plugin.py").write_text(textwrap.dedent(RAW_PREFIX_TESTS))
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "test_values_go_under_the_raw_prefix[local] PASSED" in out.stdout
+    assert "test_values_go_under_the_raw_prefix[s3] PASSED" in out.stdout

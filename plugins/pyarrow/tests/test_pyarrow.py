@@ -20,21 +20,6 @@ TABLE = pa.table(
 env = flyte.TaskEnvironment(name="arrow")
 
 
-@pytest.fixture(params=["local", "s3"])
-def raw_prefix(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """Where the runs write: a local folder, or a bucket of the S3 test server (skipped without
-    moto[server] and s3fs)."""
-    prefix = (
-        str(tmp_path / "raw")
-        if request.param == "local"
-        else request.getfixturevalue("s3_store").uri("raw")
-    )
-    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
-    return prefix
-
-
 @env.task
 def make() -> pa.Table:
     return TABLE

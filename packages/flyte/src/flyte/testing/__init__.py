@@ -28,8 +28,9 @@
 
 The pytest plugin (entry point ``pytest11: flyte``, active wherever flyte-core is installed) adds
 the fixtures ``flyte_registries``, ``scripted_clock``, ``s3_store`` (an S3-compatible server on
-loopback, :func:`s3_server`, with a fresh bucket per test) and, with pytest-asyncio,
-``connector_service``. Importing this package is cheap: each name below is imported on first use.
+loopback, :func:`s3_server`, with a fresh bucket per test), ``raw_prefix`` (the test runs with
+``FLYTE_RAW_OUTPUT_DATA_PREFIX`` set to a local folder, then to an ``s3_store`` bucket) and, with
+pytest-asyncio, ``connector_service``. Importing this package is cheap: each name below is imported on first use.
 """
 
 from __future__ import annotations

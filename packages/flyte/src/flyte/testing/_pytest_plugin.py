@@ -8,6 +8,8 @@ fixture is first used. ``-p no:flyte`` turns it off.
 - ``s3_store``: an S3-compatible server on loopback (:func:`flyte.testing.s3_server`, one per
   session) with a fresh bucket for the test, its variables set for the test; skipped where
   ``moto[server]`` or s3fs is not installed.
+- ``raw_prefix``: the test runs twice, its values written under a local folder and under a bucket
+  of ``s3_store`` (that run skipped likewise); ``FLYTE_RAW_OUTPUT_DATA_PREFIX`` is set to it.
 - ``connector_service`` (async, with pytest-asyncio): :func:`flyte.testing.serve_connectors`
   of whatever the test registers; it runs inside isolated registries too.
 """
@@ -15,6 +17,7 @@ fixture is first used. ``-p no:flyte`` turns it off.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -59,6 +62,21 @@ def s3_store(_s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
     for name, value in server.env.items():
         monkeypatch.setenv(name, value)
     return server
+
+
+@pytest.fixture(params=["local", "s3"])
+def raw_prefix(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The raw-data prefix of the test's runs, set as ``FLYTE_RAW_OUTPUT_DATA_PREFIX``: a local
+    folder, then a bucket of ``s3_store`` (skipped without moto[server] or s3fs)."""
+    if request.param == "local":
+        prefix = str(tmp_path / "raw")
+    else:
+        server: S3Server = request.getfixturevalue("s3_store")
+        prefix = server.uri("raw")
+    monkeypatch.setenv("FLYTE_RAW_OUTPUT_DATA_PREFIX", prefix)
+    return prefix
 
 
 def pytest_configure(config: pytest.Config) -> None:
