@@ -22,6 +22,8 @@ from flyte.io.extend import (
     DataFrameDecoder,
     DataFrameEncoder,
     DataFrameTransformerEngine,
+    dataset_files,
+    dataset_literal,
     new_dataset_path,
     read_dataset,
     write_dataset,
@@ -126,6 +128,31 @@ def test_literal_types_are_flytekits_structured_datasets() -> None:
     assert TypeEngine.guess_python_type(columns) is DataFrame
     union = TypeEngine.to_literal_type(DataFrame | None).union_type.variants
     assert union[0].structure.tag == "StructuredDataset Transformer"
+
+
+def test_a_datasets_files_are_its_data_not_its_markers(tmp_path: Path) -> None:
+    """A dataset is a file, or a folder of files at any depth; ``_SUCCESS``-like markers and
+    hidden files (``.crc``) are not data."""
+    for name in ["b/00001", "a/00000", "00002", "_SUCCESS", ".00000.crc", "b/_committed"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert dataset_files(str(tmp_path)) == [
+        str(tmp_path / "00002"),
+        str(tmp_path / "a" / "00000"),
+        str(tmp_path / "b" / "00001"),
+    ]
+    assert dataset_files(str(tmp_path / "00002")) == [str(tmp_path / "00002")]
+
+
+def test_an_encoders_literal_is_the_dataset_and_the_declared_type() -> None:
+    declared = TypeEngine.to_literal_type(Annotated[DataFrame, {"id": int}, "csv"])
+    literal = dataset_literal("s3://bucket/0123", declared.structured_dataset_type)
+    assert literal == literals_pb2.StructuredDataset(
+        uri="s3://bucket/0123",
+        metadata=literals_pb2.StructuredDatasetMetadata(
+            structured_dataset_type=declared.structured_dataset_type
+        ),
+    )
 
 
 def test_a_column_of_an_unknown_type_is_named() -> None:

@@ -146,7 +146,9 @@ class DataFrame:
         return self._open_as
 
     async def _decode(self) -> Any:
-        from flyteidl.core import literals_pb2, types_pb2
+        from flyteidl.core import types_pb2
+
+        from flyte.io._datasets import dataset_literal
 
         python_type = self._opened_type()
         literal = self._literal
@@ -157,12 +159,7 @@ class DataFrame:
                     f"store: it can be opened as {type(self._val).__name__} only"
                 )
             dataset_type = types_pb2.StructuredDatasetType(format=self._format or PARQUET)
-            literal = literals_pb2.StructuredDataset(
-                uri=self._uri,
-                metadata=literals_pb2.StructuredDatasetMetadata(
-                    structured_dataset_type=dataset_type
-                ),
-            )
+            literal = dataset_literal(self._uri, dataset_type)
         # Imported here: the registry brings discovery, which `import flyte.io` does not need.
         from flyte.io._handler_registry import handlers
 

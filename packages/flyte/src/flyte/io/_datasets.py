@@ -5,6 +5,7 @@
 
     with read_dataset(uri) as path:              # a local file or folder holding the data
         table = pq.read_table(path, columns=["id"])
+        first = dataset_files(path)[0]           # its data files, markers (_SUCCESS) left out
 
 In the local store the data is written beside its place and moved there whole; in an object
 store it is written to a temporary folder and uploaded, its files concurrently, or downloaded
@@ -23,12 +24,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flyteidl.core import literals_pb2
+    from flyteidl.core import literals_pb2, types_pb2
 
 from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
 
 __all__ = [
+    "dataset_files",
+    "dataset_literal",
     "declared_columns",
     "new_dataset_path",
     "read_dataset",
@@ -86,6 +89,32 @@ def read_dataset(uri: str) -> Iterator[str]:
         pairs = [(f, os.path.join(folder, *_storage.relative_parts(f, root))) for f in files]
         _storage.copy_files(pairs)
         yield folder
+
+
+def dataset_files(path: str) -> list[str]:
+    """The data files of the local dataset at ``path``: the file itself, or the files of the
+    folder at any depth, sorted, but for markers and hidden files (``_SUCCESS``, ``.crc``)."""
+    if os.path.isfile(path):
+        return [path]
+    return sorted(
+        os.path.join(folder, name)
+        for folder, _, names in os.walk(path)
+        for name in names
+        if not name.startswith((".", "_"))
+    )
+
+
+def dataset_literal(
+    uri: str, structured_dataset_type: types_pb2.StructuredDatasetType
+) -> literals_pb2.StructuredDataset:
+    """The literal of the dataset written at ``uri``, of the declared type (what an encoder
+    returns)."""
+    from flyteidl.core import literals_pb2
+
+    metadata = literals_pb2.StructuredDatasetMetadata(
+        structured_dataset_type=structured_dataset_type
+    )
+    return literals_pb2.StructuredDataset(uri=uri, metadata=metadata)
 
 
 def declared_columns(metadata: literals_pb2.StructuredDatasetMetadata) -> list[str]:

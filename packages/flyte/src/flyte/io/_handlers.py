@@ -33,9 +33,10 @@ class DataFrameEncoder(Handler[T], abc.ABC):
             super().__init__(pd.DataFrame, None, "parquet")
 
         async def encode(self, dataframe, structured_dataset_type):
-            uri = dataframe.uri or flyte.io.extend.new_dataframe_path()
-            ...  # write dataframe.val under uri
-            return literals_pb2.StructuredDataset(uri=uri, metadata=...)
+            uri = dataframe.uri or flyte.io.extend.new_dataset_path()
+            with flyte.io.extend.write_dataset(uri) as folder:
+                ...  # write dataframe.val into folder
+            return flyte.io.extend.dataset_literal(uri, structured_dataset_type)
     """
 
     kind: ClassVar[str] = "encoder"

@@ -3,9 +3,8 @@
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from flyteidl.core import literals_pb2
-    from flyte.io.extend import (DataFrameEncoder, DataFrameTransformerEngine, new_dataset_path,
-                                 write_dataset)
+    from flyte.io.extend import (DataFrameEncoder, DataFrameTransformerEngine, dataset_literal,
+                                 new_dataset_path, write_dataset)
 
     class PandasToParquet(DataFrameEncoder[pd.DataFrame]):
         def __init__(self):
@@ -15,12 +14,7 @@
             uri = dataframe.uri or new_dataset_path()
             with write_dataset(uri) as folder:                  # published at uri when whole
                 pq.write_table(pa.Table.from_pandas(dataframe.val), f"{folder}/00000")
-            return literals_pb2.StructuredDataset(
-                uri=uri,
-                metadata=literals_pb2.StructuredDatasetMetadata(
-                    structured_dataset_type=structured_dataset_type
-                ),
-            )
+            return dataset_literal(uri, structured_dataset_type)
 
     def register():                                              # the plugin's entry point
         DataFrameTransformerEngine.register(PandasToParquet())
@@ -31,6 +25,8 @@ called on the first miss (a task that declares the type, a ``DataFrame`` opened 
 """
 
 from flyte.io._datasets import (
+    dataset_files,
+    dataset_literal,
     declared_columns,
     new_dataset_path,
     read_dataset,
@@ -44,6 +40,8 @@ __all__ = [
     "DataFrameDecoder",
     "DataFrameEncoder",
     "DataFrameTransformerEngine",
+    "dataset_files",
+    "dataset_literal",
     "declared_columns",
     "new_dataset_path",
     "read_dataset",

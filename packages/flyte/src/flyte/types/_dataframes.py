@@ -23,6 +23,7 @@ from flyteidl.core import literals_pb2, types_pb2
 from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
 from flyte.io._dataframe import PARQUET, DataFrame
+from flyte.io._datasets import dataset_literal
 from flyte.io._handler_registry import handlers, plugins_for
 from flyte.io._handlers import DataFrameDecoder, DataFrameEncoder
 from flyte.io._stored import in_store
@@ -222,10 +223,7 @@ def _reference(
     dataset_type = types_pb2.StructuredDatasetType()
     dataset_type.CopyFrom(declared)
     dataset_type.format = declared.format or frame.format or PARQUET
-    return literals_pb2.StructuredDataset(
-        uri=uri,
-        metadata=literals_pb2.StructuredDatasetMetadata(structured_dataset_type=dataset_type),
-    )
+    return dataset_literal(uri, dataset_type)
 
 
 def _upload(local: str) -> str:

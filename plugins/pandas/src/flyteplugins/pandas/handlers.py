@@ -15,6 +15,8 @@ from flyte.io.extend import (
     DataFrameDecoder,
     DataFrameEncoder,
     DataFrameTransformerEngine,
+    dataset_files,
+    dataset_literal,
     declared_columns,
     new_dataset_path,
     read_dataset,
@@ -42,10 +44,7 @@ class PandasToParquet(DataFrameEncoder[pd.DataFrame]):
         table = pa.Table.from_pandas(dataframe.val)
         with write_dataset(uri) as folder:
             pq.write_table(table, os.path.join(folder, PART))
-        metadata = literals_pb2.StructuredDatasetMetadata(
-            structured_dataset_type=structured_dataset_type
-        )
-        return literals_pb2.StructuredDataset(uri=uri, metadata=metadata)
+        return dataset_literal(uri, structured_dataset_type)
 
 
 class ParquetToPandas(DataFrameDecoder[pd.DataFrame]):
@@ -64,18 +63,9 @@ class ParquetToPandas(DataFrameDecoder[pd.DataFrame]):
         columns = declared_columns(current_task_metadata)
         with read_dataset(flyte_value.uri) as path:
             if columns:
-                first = path if os.path.isfile(path) else _first_file(path)
-                require_columns(flyte_value.uri, columns, pq.read_schema(first).names)
+                schema = pq.read_schema(dataset_files(path)[0])
+                require_columns(flyte_value.uri, columns, schema.names)
             return pq.read_table(path, columns=columns or None).to_pandas()
-
-
-def _first_file(folder: str) -> str:
-    return min(
-        os.path.join(root, name)
-        for root, _, names in os.walk(folder)
-        for name in names
-        if not name.startswith((".", "_"))
-    )
 
 
 def register() -> None:

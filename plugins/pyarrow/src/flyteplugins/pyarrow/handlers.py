@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from flyteidl.core import literals_pb2, types_pb2
 
@@ -15,6 +15,8 @@ from flyte.io.extend import (
     DataFrameDecoder,
     DataFrameEncoder,
     DataFrameTransformerEngine,
+    dataset_files,
+    dataset_literal,
     declared_columns,
     new_dataset_path,
     read_dataset,
@@ -35,6 +37,8 @@ __all__ = [
 #: The file a dataset's folder holds, named as flytekit names it.
 PART = "00000"
 
+T = TypeVar("T")
+
 
 def write_table(
     table: pa.Table, uri: str, dataset_type: types_pb2.StructuredDatasetType
@@ -42,8 +46,7 @@ def write_table(
     """Write ``table`` as the parquet dataset ``<uri>/00000``; return its literal."""
     with write_dataset(uri) as folder:
         pq.write_table(table, os.path.join(folder, PART))
-    metadata = literals_pb2.StructuredDatasetMetadata(structured_dataset_type=dataset_type)
-    return literals_pb2.StructuredDataset(uri=uri, metadata=metadata)
+    return dataset_literal(uri, dataset_type)
 
 
 def read_table(
@@ -53,48 +56,38 @@ def read_table(
     columns = declared_columns(metadata)
     with read_dataset(dataset.uri) as path:
         if columns:
-            require_columns(dataset.uri, columns, pq.read_schema(_files(path)[0]).names)
+            schema = pq.read_schema(dataset_files(path)[0])
+            require_columns(dataset.uri, columns, schema.names)
         return pq.read_table(path, columns=columns or None)
 
 
-def _files(path: str) -> list[str]:
-    if os.path.isfile(path):
-        return [path]
-    return sorted(
-        os.path.join(folder, name)
-        for folder, _, names in os.walk(path)
-        for name in names
-        if not name.startswith((".", "_"))
-    )
+class _ToParquet(DataFrameEncoder[T]):
+    """A value of ``python_type``, made a Table by ``to_table`` and written as parquet."""
+
+    def __init__(self, python_type: type[T], to_table: Callable[[T], pa.Table]) -> None:
+        super().__init__(python_type, None, PARQUET)
+        self._to_table = to_table
+
+    async def encode(
+        self, dataframe: DataFrame, structured_dataset_type: Any
+    ) -> literals_pb2.StructuredDataset:
+        """Write the value under ``dataframe.uri`` or a new path of the raw-data store."""
+        table = self._to_table(dataframe.val)
+        return write_table(table, dataframe.uri or new_dataset_path(), structured_dataset_type)
 
 
-class ArrowToParquet(DataFrameEncoder[pa.Table]):
+class ArrowToParquet(_ToParquet[pa.Table]):
     """A pyarrow Table, written as parquet to any store."""
 
     def __init__(self) -> None:
-        super().__init__(pa.Table, None, PARQUET)
-
-    async def encode(
-        self, dataframe: DataFrame, structured_dataset_type: Any
-    ) -> literals_pb2.StructuredDataset:
-        """Write the Table under ``dataframe.uri`` or a new path of the raw-data store."""
-        return write_table(
-            dataframe.val, dataframe.uri or new_dataset_path(), structured_dataset_type
-        )
+        super().__init__(pa.Table, lambda table: table)
 
 
-class BatchToParquet(DataFrameEncoder[pa.RecordBatch]):
+class BatchToParquet(_ToParquet[pa.RecordBatch]):
     """A pyarrow RecordBatch, written as a one-batch parquet Table."""
 
     def __init__(self) -> None:
-        super().__init__(pa.RecordBatch, None, PARQUET)
-
-    async def encode(
-        self, dataframe: DataFrame, structured_dataset_type: Any
-    ) -> literals_pb2.StructuredDataset:
-        """Write the batch under ``dataframe.uri`` or a new path of the raw-data store."""
-        table = pa.Table.from_batches([dataframe.val])
-        return write_table(table, dataframe.uri or new_dataset_path(), structured_dataset_type)
+        super().__init__(pa.RecordBatch, lambda batch: pa.Table.from_batches([batch]))
 
 
 class ParquetToArrow(DataFrameDecoder[pa.Table]):
@@ -130,7 +123,7 @@ class ParquetToBatches(DataFrameDecoder[pa.RecordBatch]):
 
         async def batches() -> AsyncIterator[pa.RecordBatch]:
             with read_dataset(uri) as path:
-                for part in _files(path):
+                for part in dataset_files(path):
                     parquet = pq.ParquetFile(part)
                     if columns:
                         require_columns(uri, columns, parquet.schema_arrow.names)
