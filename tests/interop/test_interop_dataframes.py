@@ -12,10 +12,13 @@ other wrote, only the declared columns.
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Annotated, Any, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Kit
 
 flytekit = pytest.importorskip("flytekit")
 pd = pytest.importorskip("pandas")
@@ -23,15 +26,11 @@ pa = pytest.importorskip("pyarrow")
 
 from flyteidl.core import literals_pb2
 from flytekit import kwtypes
-from flytekit.core.context_manager import FlyteContextManager
-from flytekit.core.type_engine import TypeEngine as KitEngine
-from flytekit.models.literals import Literal as KitLiteral
 from flytekit.types.structured import StructuredDataset
 
 from flyte.io import DataFrame
 from flyte.types import TypeEngine
 
-RANDOM = re.compile(r"/[0-9a-f]{32}(/|$)")
 FRAME = pd.DataFrame({"id": [1, 2, 3], "name": ["a", "b", "c"], "score": [0.5, 2.0, 1.0]})
 
 
@@ -68,32 +67,9 @@ TYPE_PAIRS = [
 ]
 
 
-def kit_to_literal(value: Any, python_type: Any) -> literals_pb2.Literal:
-    ctx = FlyteContextManager.current_context()
-    literal_type = KitEngine.to_literal_type(python_type)
-    return KitEngine.to_literal(ctx, value, python_type, literal_type).to_flyte_idl()
-
-
-def kit_to_python(literal: literals_pb2.Literal, python_type: Any) -> Any:
-    ctx = FlyteContextManager.current_context()
-    return KitEngine.to_python_value(ctx, KitLiteral.from_flyte_idl(literal), python_type)
-
-
-def without_random(literal: literals_pb2.Literal) -> bytes:
-    copy = literals_pb2.Literal()
-    copy.CopyFrom(literal)
-    dataset = copy.scalar.structured_dataset
-    dataset.uri = RANDOM.sub(r"/<random>\1", dataset.uri)
-    return copy.SerializeToString(deterministic=True)
-
-
 @pytest.mark.parametrize(("kit_type", "our_type"), TYPE_PAIRS, ids=repr)
-def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any) -> None:
-    theirs = KitEngine.to_literal_type(kit_type).to_flyte_idl()
-    ours = TypeEngine.to_literal_type(our_type)
-    if dataclasses.is_dataclass(our_type):  # the schema's title is the class name
-        theirs.metadata["title"] = ours.metadata["title"]
-    assert ours == theirs
+def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any, kit: Kit) -> None:
+    kit.assert_same_literal_type(kit_type, our_type)
 
 
 @pytest.mark.parametrize(
@@ -101,39 +77,41 @@ def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any) -> None:
     [pd.DataFrame, Annotated[pd.DataFrame, {"id": int, "name": str}]],
     ids=["plain", "columns"],
 )
-def test_a_pandas_frame_has_the_same_literal_in_both(bucket: str, python_type: Any) -> None:
+def test_a_pandas_frame_has_the_same_literal_in_both(
+    bucket: str, python_type: Any, kit: Kit, without_random: Callable[[literals_pb2.Literal], bytes]
+) -> None:
     kit_type = (
         python_type
         if python_type is pd.DataFrame
         else Annotated[pd.DataFrame, kwtypes(id=int, name=str)]
     )
-    theirs = kit_to_literal(FRAME, kit_type)
+    theirs = kit.to_literal(FRAME, kit_type)
     ours = TypeEngine.to_literal_sync(FRAME, python_type)
     assert ours.scalar.structured_dataset.uri.startswith(bucket + "/")
     assert without_random(ours) == without_random(theirs)
 
 
-def test_flyte_reads_what_flytekit_wrote(bucket: str) -> None:
-    theirs = kit_to_literal(FRAME, pd.DataFrame)
+def test_flyte_reads_what_flytekit_wrote(bucket: str, kit: Kit) -> None:
+    theirs = kit.to_literal(FRAME, pd.DataFrame)
     pd.testing.assert_frame_equal(TypeEngine.to_python_value_sync(theirs, pd.DataFrame), FRAME)
     frame = TypeEngine.to_python_value_sync(theirs, Annotated[DataFrame, {"name": str}])
     assert frame.open(pa.Table).all_sync().column_names == ["name"]
-    wrapped = kit_to_literal(StructuredDataset(dataframe=FRAME), StructuredDataset)
+    wrapped = kit.to_literal(StructuredDataset(dataframe=FRAME), StructuredDataset)
     assert TypeEngine.to_python_value_sync(wrapped, pd.DataFrame).score.sum() == 3.5
 
 
-def test_flytekit_reads_what_flyte_wrote(bucket: str) -> None:
+def test_flytekit_reads_what_flyte_wrote(bucket: str, kit: Kit) -> None:
     ours = TypeEngine.to_literal_sync(FRAME, pd.DataFrame)
-    pd.testing.assert_frame_equal(kit_to_python(ours, pd.DataFrame), FRAME)
+    pd.testing.assert_frame_equal(kit.to_python(ours, pd.DataFrame), FRAME)
     table = TypeEngine.to_literal_sync(pa.table({"id": [4, 5]}), pa.Table)
-    dataset = kit_to_python(table, Annotated[StructuredDataset, kwtypes(id=int)])
+    dataset = kit.to_python(table, Annotated[StructuredDataset, kwtypes(id=int)])
     assert dataset.open(pd.DataFrame).all().id.tolist() == [4, 5]
 
 
-def test_a_dataframe_inside_a_dataclass_crosses_both_ways(bucket: str) -> None:
-    theirs = kit_to_literal(KitResult("q", StructuredDataset(dataframe=FRAME)), KitResult)
+def test_a_dataframe_inside_a_dataclass_crosses_both_ways(bucket: str, kit: Kit) -> None:
+    theirs = kit.to_literal(KitResult("q", StructuredDataset(dataframe=FRAME)), KitResult)
     result = TypeEngine.to_python_value_sync(theirs, Result)
     assert result.table.open(pd.DataFrame).all_sync().name.tolist() == ["a", "b", "c"]
     ours = TypeEngine.to_literal_sync(Result("q", DataFrame.from_df(FRAME)), Result)
-    kit_result = kit_to_python(ours, KitResult)
+    kit_result = kit.to_python(ours, KitResult)
     assert kit_result.table.open(pd.DataFrame).all().id.tolist() == [1, 2, 3]

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 import msgpack
 import pytest
 
+if TYPE_CHECKING:
+    from conftest import Kit
+
 flytekit = pytest.importorskip("flytekit")
 
 from flyteidl.core import literals_pb2
-from flytekit.core.context_manager import FlyteContextManager
-from flytekit.core.type_engine import TypeEngine as KitEngine
-from flytekit.models.literals import Literal as KitLiteral
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
@@ -77,96 +77,64 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-def kit_to_literal(value: Any, python_type: Any) -> literals_pb2.Literal:
-    ctx = FlyteContextManager.current_context()
-    literal_type = KitEngine.to_literal_type(python_type)
-    return KitEngine.to_literal(ctx, value, python_type, literal_type).to_flyte_idl()
-
-
-def kit_to_python(literal: literals_pb2.Literal, python_type: Any) -> Any:
-    ctx = FlyteContextManager.current_context()
-    return KitEngine.to_python_value(ctx, KitLiteral.from_flyte_idl(literal), python_type)
-
-
-def without_random(literal: literals_pb2.Literal) -> bytes:
-    """The literal with the random part of generated paths blanked out."""
-    copy = literals_pb2.Literal()
-    copy.CopyFrom(literal)
-    for blob in _blobs(copy):
-        blob.uri = RANDOM.sub(r"/<random>\1", blob.uri)
-    return copy.SerializeToString(deterministic=True)
-
-
-def _blobs(literal: literals_pb2.Literal) -> Iterator[literals_pb2.Blob]:
-    kind = literal.WhichOneof("value")
-    if kind == "collection":
-        for item in literal.collection.literals:
-            yield from _blobs(item)
-    elif kind == "map":
-        for item in literal.map.literals.values():
-            yield from _blobs(item)
-    elif kind == "scalar" and literal.scalar.WhichOneof("value") == "blob":
-        yield literal.scalar.blob
-    elif kind == "scalar" and literal.scalar.WhichOneof("value") == "union":
-        yield from _blobs(literal.scalar.union.value)
-
-
 @pytest.mark.parametrize(("kit_type", "our_type"), TYPE_PAIRS, ids=repr)
-def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any) -> None:
-    theirs = KitEngine.to_literal_type(kit_type).to_flyte_idl()
-    ours = TypeEngine.to_literal_type(our_type)
-    if dataclasses.is_dataclass(our_type):  # the schema's title is the class name
-        theirs.metadata["title"] = ours.metadata["title"]
-    assert ours == theirs
+def test_the_literal_type_is_flytekits(kit_type: Any, our_type: Any, kit: Kit) -> None:
+    kit.assert_same_literal_type(kit_type, our_type)
 
 
 @pytest.mark.parametrize(("kit_type", "our_type"), TYPE_PAIRS[:4], ids=repr)
-def test_a_guessed_type_reads_the_literal_type_back(kit_type: Any, our_type: Any) -> None:
-    literal_type = KitEngine.to_literal_type(kit_type).to_flyte_idl()
+def test_a_guessed_type_reads_the_literal_type_back(kit_type: Any, our_type: Any, kit: Kit) -> None:
+    literal_type = kit.literal_type(kit_type)
     guessed = TypeEngine.guess_python_type(literal_type)
     assert TypeEngine.to_literal_type(guessed) == literal_type
 
 
-def test_an_uploaded_file_has_the_same_literal_in_both(bucket: str, csv_file: Path) -> None:
-    theirs = kit_to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
+def test_an_uploaded_file_has_the_same_literal_in_both(
+    bucket: str, csv_file: Path, kit: Kit, without_random: Callable[[literals_pb2.Literal], bytes]
+) -> None:
+    theirs = kit.to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
     ours = TypeEngine.to_literal_sync(File(csv_file), File[CSV])
     assert ours.scalar.blob.uri.startswith(bucket + "/")
     assert without_random(ours) == without_random(theirs)
 
 
-def test_an_uploaded_folder_has_the_same_literal_in_both(bucket: str, folder: Path) -> None:
-    theirs = kit_to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
+def test_an_uploaded_folder_has_the_same_literal_in_both(
+    bucket: str, folder: Path, kit: Kit, without_random: Callable[[literals_pb2.Literal], bytes]
+) -> None:
+    theirs = kit.to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
     ours = TypeEngine.to_literal_sync(Dir(folder), Dir)
     assert without_random(ours) == without_random(theirs)
 
 
-def test_flyte_reads_a_file_flytekit_wrote(bucket: str, csv_file: Path) -> None:
-    literal = kit_to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
+def test_flyte_reads_a_file_flytekit_wrote(bucket: str, csv_file: Path, kit: Kit) -> None:
+    literal = kit.to_literal(FlyteFile(str(csv_file)), FlyteFile[CSV])
     f = TypeEngine.to_python_value_sync(literal, File[CSV])
     assert f.format == "csv"
     with f.open_sync("r") as fh:
         assert fh.read() == csv_file.read_text()
 
 
-def test_flytekit_reads_a_file_flyte_wrote(bucket: str, csv_file: Path) -> None:
+def test_flytekit_reads_a_file_flyte_wrote(bucket: str, csv_file: Path, kit: Kit) -> None:
     literal = TypeEngine.to_literal_sync(File.from_local_sync(csv_file), File[CSV])
-    f = kit_to_python(literal, FlyteFile[CSV])
+    f = kit.to_python(literal, FlyteFile[CSV])
     with open(f.download()) as fh:
         assert fh.read() == csv_file.read_text()
 
 
-def test_folders_cross_both_ways(bucket: str, folder: Path) -> None:
-    theirs = kit_to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
+def test_folders_cross_both_ways(bucket: str, folder: Path, kit: Kit) -> None:
+    theirs = kit.to_literal(FlyteDirectory(str(folder)), FlyteDirectory)
     d = TypeEngine.to_python_value_sync(theirs, Dir)
     names = sorted(f.path[len(d.path.rstrip("/")) + 1 :] for f in d.list_files_sync())
     assert names == ["a.txt", "sub/b.txt"]
     ours = TypeEngine.to_literal_sync(Dir.from_local_sync(folder), Dir)
-    local = Path(kit_to_python(ours, FlyteDirectory).download())
+    local = Path(kit.to_python(ours, FlyteDirectory).download())
     assert (local / "sub" / "b.txt").read_text() == "sub/b.txt"
 
 
-def test_a_dataclass_of_files_crosses_both_ways(bucket: str, csv_file: Path, folder: Path) -> None:
-    theirs = kit_to_literal(
+def test_a_dataclass_of_files_crosses_both_ways(
+    bucket: str, csv_file: Path, folder: Path, kit: Kit
+) -> None:
+    theirs = kit.to_literal(
         KitReport("q1", FlyteFile(str(csv_file)), FlyteDirectory(str(folder))), KitReport
     )
     ours = TypeEngine.to_literal_sync(Report("q1", File(csv_file), Dir(folder)), Report)
@@ -181,15 +149,15 @@ def test_a_dataclass_of_files_crosses_both_ways(bucket: str, csv_file: Path, fol
     assert shape(ours) == shape(theirs)
     report = TypeEngine.to_python_value_sync(theirs, Report)
     assert Path(report.data.download_sync()).read_text() == csv_file.read_text()
-    kit_report = kit_to_python(ours, KitReport)
+    kit_report = kit.to_python(ours, KitReport)
     with open(kit_report.data.download()) as fh:
         assert fh.read() == csv_file.read_text()
 
 
-def test_a_reference_is_never_copied_by_either(bucket: str, csv_file: Path) -> None:
+def test_a_reference_is_never_copied_by_either(bucket: str, csv_file: Path, kit: Kit) -> None:
     stored = File.from_local_sync(csv_file)
     ours = TypeEngine.to_literal_sync(stored, File)
     assert ours.scalar.blob.uri == stored.path
-    theirs = kit_to_literal(kit_to_python(ours, FlyteFile), FlyteFile)
+    theirs = kit.to_literal(kit.to_python(ours, FlyteFile), FlyteFile)
     assert theirs.scalar.blob.uri == stored.path
     assert TypeEngine.to_literal_sync(TypeEngine.to_python_value_sync(theirs, File), File) == ours

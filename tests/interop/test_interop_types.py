@@ -14,16 +14,17 @@ import dataclasses
 import datetime
 import enum
 import math
-from typing import Any, Literal, Optional, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union, get_args, get_origin
 
 import pytest
 
+if TYPE_CHECKING:
+    from conftest import Kit
+
 flytekit = pytest.importorskip("flytekit")
 
-from flyteidl.core import literals_pb2, types_pb2  # noqa: E402
 from flytekit.core.context_manager import FlyteContextManager  # noqa: E402
 from flytekit.core.type_engine import TypeEngine as KitEngine  # noqa: E402
-from flytekit.models.literals import Literal as KitLiteral  # noqa: E402
 from flytekit.models.literals import LiteralMap as KitLiteralMap  # noqa: E402
 from flytekit.models.types import LiteralType as KitLiteralType  # noqa: E402
 
@@ -142,19 +143,6 @@ def _ctx() -> Any:
     return FlyteContextManager.current_context()
 
 
-def kit_literal_type(python_type: Any) -> types_pb2.LiteralType:
-    return KitEngine.to_literal_type(python_type).to_flyte_idl()
-
-
-def kit_to_literal(value: Any, python_type: Any) -> literals_pb2.Literal:
-    literal_type = KitEngine.to_literal_type(python_type)
-    return KitEngine.to_literal(_ctx(), value, python_type, literal_type).to_flyte_idl()
-
-
-def kit_to_python(literal: literals_pb2.Literal, python_type: Any) -> Any:
-    return KitEngine.to_python_value(_ctx(), KitLiteral.from_flyte_idl(literal), python_type)
-
-
 def same(a: Any, b: Any) -> bool:
     """Equal, with NaN equal to itself and -0.0 told apart from 0.0."""
     if isinstance(a, float) and isinstance(b, float):
@@ -177,35 +165,35 @@ def wire(message: Any) -> bytes:
 
 
 @pytest.mark.parametrize(("python_type", "value"), CASES, ids=_case_id)
-def test_the_literal_type_is_flytekits(python_type: Any, value: Any) -> None:
-    assert TypeEngine.to_literal_type(python_type) == kit_literal_type(python_type)
+def test_the_literal_type_is_flytekits(python_type: Any, value: Any, kit: Kit) -> None:
+    assert TypeEngine.to_literal_type(python_type) == kit.literal_type(python_type)
 
 
 @pytest.mark.parametrize(("python_type", "value"), CASES, ids=_case_id)
-def test_the_literal_is_flytekits_byte_for_byte(python_type: Any, value: Any) -> None:
+def test_the_literal_is_flytekits_byte_for_byte(python_type: Any, value: Any, kit: Kit) -> None:
     ours = TypeEngine.to_literal_sync(value, python_type)
-    assert wire(ours) == wire(kit_to_literal(value, python_type))
+    assert wire(ours) == wire(kit.to_literal(value, python_type))
 
 
 @pytest.mark.parametrize(("python_type", "value"), CASES, ids=_case_id)
-def test_flyte_reads_flytekits_literal(python_type: Any, value: Any) -> None:
-    back = TypeEngine.to_python_value_sync(kit_to_literal(value, python_type), python_type)
+def test_flyte_reads_flytekits_literal(python_type: Any, value: Any, kit: Kit) -> None:
+    back = TypeEngine.to_python_value_sync(kit.to_literal(value, python_type), python_type)
     assert same(back, value)
 
 
 @pytest.mark.parametrize(("python_type", "value"), CASES, ids=_case_id)
-def test_flytekit_reads_flytes_literal(python_type: Any, value: Any) -> None:
-    back = kit_to_python(TypeEngine.to_literal_sync(value, python_type), python_type)
+def test_flytekit_reads_flytes_literal(python_type: Any, value: Any, kit: Kit) -> None:
+    back = kit.to_python(TypeEngine.to_literal_sync(value, python_type), python_type)
     assert same(back, value)
 
 
-def test_a_naive_datetime_means_utc_in_both() -> None:
+def test_a_naive_datetime_means_utc_in_both(kit: Kit) -> None:
     naive = datetime.datetime(1950, 5, 5, 5, 5, 5)
     ours = TypeEngine.to_literal_sync(naive, datetime.datetime)
-    assert wire(ours) == wire(kit_to_literal(naive, datetime.datetime))
+    assert wire(ours) == wire(kit.to_literal(naive, datetime.datetime))
     expected = naive.replace(tzinfo=UTC)
     assert TypeEngine.to_python_value_sync(ours, datetime.datetime) == expected
-    assert kit_to_python(ours, datetime.datetime) == expected
+    assert kit.to_python(ours, datetime.datetime) == expected
 
 
 def test_interface_literal_maps_cross_both_ways() -> None:
@@ -241,8 +229,8 @@ def test_variable_maps_match_flytekits_interface() -> None:
     [int, float, str, bool, datetime.timedelta, list[int], dict[str, float], Optional[int]],
     ids=repr,
 )
-def test_both_guess_the_same_type_back(python_type: Any) -> None:
-    literal_type = kit_literal_type(python_type)
+def test_both_guess_the_same_type_back(python_type: Any, kit: Kit) -> None:
+    literal_type = kit.literal_type(python_type)
     ours = TypeEngine.guess_python_type(literal_type)
     theirs = KitEngine.guess_python_type(KitLiteralType.from_flyte_idl(literal_type))
     # flytekit spells containers the old way (typing.List[int]); the types are the same.
@@ -252,9 +240,9 @@ def test_both_guess_the_same_type_back(python_type: Any) -> None:
     )
 
 
-def test_a_dataclass_guessed_from_flytekits_schema_reads_flytekits_literal() -> None:
-    guessed = TypeEngine.guess_python_type(kit_literal_type(Polygon))
-    value = TypeEngine.to_python_value_sync(kit_to_literal(POLYGON, Polygon), guessed)
+def test_a_dataclass_guessed_from_flytekits_schema_reads_flytekits_literal(kit: Kit) -> None:
+    guessed = TypeEngine.guess_python_type(kit.literal_type(Polygon))
+    value = TypeEngine.to_python_value_sync(kit.to_literal(POLYGON, Polygon), guessed)
     assert value.name == POLYGON.name
     assert [c.x for c in value.corners] == [c.x for c in POLYGON.corners]
     assert value.created == POLYGON.created
@@ -262,7 +250,7 @@ def test_a_dataclass_guessed_from_flytekits_schema_reads_flytekits_literal() -> 
     assert value.span == POLYGON.span
 
 
-def test_pydantic_models_cross_both_ways() -> None:
+def test_pydantic_models_cross_both_ways(kit: Kit) -> None:
     pydantic = pytest.importorskip("pydantic")
     import flytekit.extras.pydantic_transformer  # noqa: F401 - registers flytekit's transformer
 
@@ -273,16 +261,16 @@ def test_pydantic_models_cross_both_ways() -> None:
         color: Color = Color.RED
 
     order = Order(item="pen", count=3, tags=["a"], color=Color.GREEN)
-    assert TypeEngine.to_literal_type(Order) == kit_literal_type(Order)
+    assert TypeEngine.to_literal_type(Order) == kit.literal_type(Order)
     ours = TypeEngine.to_literal_sync(order, Order)
-    assert wire(ours) == wire(kit_to_literal(order, Order))
-    assert kit_to_python(ours, Order) == order
-    assert TypeEngine.to_python_value_sync(kit_to_literal(order, Order), Order) == order
+    assert wire(ours) == wire(kit.to_literal(order, Order))
+    assert kit.to_python(ours, Order) == order
+    assert TypeEngine.to_python_value_sync(kit.to_literal(order, Order), Order) == order
 
 
-def test_a_positive_int_is_an_integer_flytekit_reads() -> None:
+def test_a_positive_int_is_an_integer_flytekit_reads(kit: Kit) -> None:
     from flyteplugins.positive_int import PositiveInt
 
     literal = TypeEngine.to_literal_sync(PositiveInt(9), PositiveInt)
-    assert kit_to_python(literal, int) == 9
-    assert TypeEngine.to_python_value_sync(kit_to_literal(9, int), PositiveInt) == PositiveInt(9)
+    assert kit.to_python(literal, int) == 9
+    assert TypeEngine.to_python_value_sync(kit.to_literal(9, int), PositiveInt) == PositiveInt(9)
