@@ -107,6 +107,28 @@ async def test_a_new_remote_file_is_written_streamed_and_published_whole(raw_pre
     assert not await broken.exists()
 
 
+def test_a_new_remote_folder_is_filled_and_referenced_again_without_a_copy(
+    raw_prefix: str, csv_file: Path
+) -> None:
+    d: Dir[CSV] = Dir.new_remote("scores", format="csv")
+    assert d.path.startswith(raw_prefix + "/")
+    assert d.path.endswith("/scores")
+    File.from_local_sync(csv_file, d.path + "/a.csv")
+    again: Dir[CSV] = Dir.from_existing_remote(d.path, format="csv")
+    assert type(again) is Dir
+    assert again == d
+    assert again != File(d.path, format="csv")
+    assert [f.path for f in again.list_files_sync()] == [d.path + "/a.csv"]
+    literal = TypeEngine.to_literal_sync(again, Dir[CSV])
+    assert literal.scalar.blob.uri == d.path  # a reference: passed on, not uploaded again
+    assert (
+        TypeEngine.to_literal_sync(
+            File.from_existing_remote(d.path + "/a.csv"), File
+        ).scalar.blob.uri
+        == d.path + "/a.csv"
+    )
+
+
 @env.task
 async def make_tree(root: str) -> Dir:
     return await Dir.from_local(root, max_concurrency=3)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Generic, TypeVar
 
@@ -35,17 +34,6 @@ class Dir(Stored, Generic[T]):
     """
 
     _kind = "Dir"
-
-    @classmethod
-    def from_existing_remote(cls, remote_path: str, *, format: str = "") -> Dir[T]:
-        """A reference to a folder already in a store: nothing is copied."""
-        return cls._stored(remote_path, format)
-
-    @classmethod
-    def new_remote(cls, name: str = "", *, format: str = "") -> Dir[T]:
-        """A new, empty folder of the raw-data store; put files in it with
-        ``File.from_local(path, d.path + "/name")``."""
-        return cls._stored(_storage.new_path(name or uuid.uuid4().hex), format)
 
     @classmethod
     async def from_local(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Generic, TypeVar
 
 from flyte import _storage
@@ -37,16 +36,6 @@ class File(Stored, Generic[T]):
     """
 
     _kind = "File"
-
-    @classmethod
-    def from_existing_remote(cls, remote_path: str, *, format: str = "") -> File[T]:
-        """A reference to a file already in a store (or on a shared disk): nothing is copied."""
-        return cls._stored(remote_path, format)
-
-    @classmethod
-    def new_remote(cls, name: str = "", *, format: str = "") -> File[T]:
-        """A new, empty place in the raw-data store, to write with ``open("wb")``."""
-        return cls._stored(_storage.new_path(name or uuid.uuid4().hex), format)
 
     @classmethod
     async def from_local(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
@@ -49,6 +50,18 @@ class Stored:
     def __repr__(self) -> str:
         fmt = f", format={self.format!r}" if self.format else ""
         return f"{self._kind}({self.path!r}{fmt})"
+
+    @classmethod
+    def from_existing_remote(cls: type[S], remote_path: str, *, format: str = "") -> S:
+        """A reference to a file or folder already in a store (or on a shared disk): nothing is
+        copied."""
+        return cls._stored(remote_path, format)
+
+    @classmethod
+    def new_remote(cls: type[S], name: str = "", *, format: str = "") -> S:
+        """A new, empty place in the raw-data store: a File to write with ``open("wb")``, a Dir
+        to put files in with ``File.from_local(path, d.path + "/name")``."""
+        return cls._stored(_storage.new_path(name or uuid.uuid4().hex), format)
 
     @classmethod
     def _stored(cls: type[S], path: str, format: str) -> S:
