@@ -16,6 +16,7 @@ interpreter and the uv on PATH.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -37,8 +38,10 @@ __all__ = [
     "UV_VARIABLE",
     "Baseline",
     "BaselineEnvironment",
+    "add_comparison_options",
     "choose_python",
     "found_pythons",
+    "interpreters",
     "run_file_in",
     "run_in",
 ]
@@ -176,3 +179,25 @@ def run_file_in(python: str, code: str, *args: str) -> str:
         script.write_text(code)
         runner = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
         return run_in(python, runner, *args)
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that times flyte-core against a floor and the baselines:
+    ``--runs``, ``--baseline-runs``, ``--scale`` and ``--no-baselines``."""
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of floor and flyte-core")
+    parser.add_argument("--baseline-runs", type=int, default=1, help="timed runs of the others")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
+    parser.add_argument("--no-baselines", action="store_true", help="skip flytekit and flyte-sdk")
+
+
+def interpreters(args: argparse.Namespace) -> dict[str, tuple[str, str]]:
+    """Each SDK a worker knows, by name: the label of its rows and the interpreter it runs on
+    (this one for floor and flyte-core; a baseline's venv, where one fits, unless
+    ``--no-baselines``)."""
+    found = {"floor": ("floor", sys.executable), "flyte-core": ("flyte-core", sys.executable)}
+    if not args.no_baselines:
+        for sdk, baseline in {"flytekit": FLYTEKIT, "flyte-sdk": FLYTE_SDK}.items():
+            environment = baseline.environment()
+            if environment is not None:
+                found[sdk] = (environment.label, environment.python)
+    return found

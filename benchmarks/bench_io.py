@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _baselines import FLYTE_SDK, FLYTEKIT, BaselineEnvironment, run_in
+from _baselines import add_comparison_options, interpreters, run_in
 from _table import judge, print_table
 from bench_import import FLYTEIDL_MODULE, import_cost
 
@@ -194,23 +194,12 @@ def imports(runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed runs of floor and flyte-core")
-    parser.add_argument("--baseline-runs", type=int, default=1, help="timed runs of the others")
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
-    parser.add_argument("--no-baselines", action="store_true", help="skip flytekit and flyte-sdk")
+    add_comparison_options(parser)
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
     parser.add_argument("--cases", default="frame,file,dir", help="frame, file, dir, imports")
     parser.add_argument("--import-runs", type=int, default=20, help="processes per import figure")
     args = parser.parse_args()
-    interpreters = {
-        "floor": ("floor", sys.executable),
-        "flyte-core": ("flyte-core", sys.executable),
-    }
-    if not args.no_baselines:
-        for sdk, baseline in {"flytekit": FLYTEKIT, "flyte-sdk": FLYTE_SDK}.items():
-            environment: BaselineEnvironment | None = baseline.environment()
-            if environment is not None:
-                interpreters[sdk] = (environment.label, environment.python)
+    sdks = interpreters(args)
     from flyte.testing import s3_server
 
     cases = [c for c in args.cases.split(",") if c]
@@ -221,7 +210,7 @@ def main() -> None:
             if case == "imports":
                 imports(args.import_runs)
             else:
-                run_case(case, stores, args.scale, args.runs, args.baseline_runs, interpreters)
+                run_case(case, stores, args.scale, args.runs, args.baseline_runs, sdks)
     if "imports" not in cases:
         imports(args.import_runs)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _baselines import FLYTE_SDK, FLYTEKIT, THIS_PYTHON, run_in
+from _baselines import THIS_PYTHON, add_comparison_options, interpreters, run_in
 from _table import judge, print_table
 
 WORKER = Path(__file__).resolve().parent / "_types_worker.py"
@@ -38,7 +38,6 @@ SIZES = {
     "list[dataclass]": "10,000 rows: int, str, float, 10 ints, nested pair",
     "str 10MB": "one 10 MB str",
 }
-BASELINES = {"flytekit": FLYTEKIT, "flyte-sdk": FLYTE_SDK}
 DIRECTIONS = ["to_literal", "to_python_value"]
 
 
@@ -59,26 +58,14 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed runs of floor and flyte-core")
-    parser.add_argument("--baseline-runs", type=int, default=1, help="timed runs of the others")
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
-    parser.add_argument("--no-baselines", action="store_true", help="skip flytekit and flyte-sdk")
+    add_comparison_options(parser)
     args = parser.parse_args()
-    # Each SDK the worker knows, by its label in the tables, with the interpreter it runs on.
-    interpreters = {
-        "floor": ("floor", sys.executable),
-        "flyte-core": ("flyte-core", sys.executable),
-    }
-    if not args.no_baselines:
-        for sdk, baseline in BASELINES.items():
-            other = baseline.environment()
-            if other is not None:
-                interpreters[sdk] = (other.label, other.python)
+    sdks = interpreters(args)
     worst = 0.0
     for case in CASES:
         for direction in DIRECTIONS:
             rows = []
-            for sdk, (label, python) in interpreters.items():
+            for sdk, (label, python) in sdks.items():
                 runs = args.runs if python == sys.executable else args.baseline_runs
                 result = measure(python, sdk, case, direction, runs, args.scale)
                 note = f"peak +{result['peak_mb']:.1f} MB"

@@ -5,6 +5,7 @@ The choice is tested without installing any SDK: these tests never make a baseli
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import sys
@@ -78,3 +79,17 @@ def test_a_baseline_script_runs_from_a_file_so_its_functions_have_their_source(
         "pass",
         "arg",
     ]
+
+
+def test_a_comparison_takes_the_runs_scale_and_baselines_options_and_runs_each_sdk_somewhere(
+    baselines: ModuleType,
+) -> None:
+    parser = argparse.ArgumentParser()
+    baselines.add_comparison_options(parser)
+    args = parser.parse_args(["--runs", "5", "--scale", "0.1", "--no-baselines"])
+    assert (args.runs, args.baseline_runs, args.scale) == (5, 1, 0.1)
+    # Without baselines no venv is made: floor and flyte-core run on this interpreter.
+    assert baselines.interpreters(args) == {
+        "floor": ("floor", sys.executable),
+        "flyte-core": ("flyte-core", sys.executable),
+    }
