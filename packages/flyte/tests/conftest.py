@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import io
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -115,6 +117,60 @@ def modules_loaded_by() -> ModulesLoadedBy:
         return names
 
     return loaded
+
+
+@dataclass
+class Interrupted:
+    """What a script interrupted by :func:`interrupt` did: its exit code, stderr and log."""
+
+    returncode: int
+    stderr: str
+    log: str
+
+
+Interrupt = Callable[..., Interrupted]
+
+
+def _as_a_terminal_starts_it() -> None:
+    # A shell without job control starts background commands with SIGINT ignored, and a
+    # Python started so never raises KeyboardInterrupt: give the child a terminal's Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def interrupt(tmp_path: Path) -> Interrupt:
+    """Run a script until it prints ``polling``, send it a signal, and report how it ended.
+
+    ``interrupt(source, signum, *arguments)`` writes ``source`` to a file and runs it with the
+    path of a log file as its first argument, then ``arguments``; the script gets 30 seconds
+    to end after the signal.
+    """
+
+    def run(source: str, signum: int, *arguments: str) -> Interrupted:
+        script = tmp_path / "interrupted.py"
+        script.write_text(source)
+        log = tmp_path / "log"
+        command = [sys.executable, str(script), str(log), *arguments]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            preexec_fn=_as_a_terminal_starts_it,
+        ) as proc:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == b"polling\n"
+            proc.send_signal(signum)
+            try:
+                _, stderr = proc.communicate(timeout=30)
+            finally:
+                proc.kill()
+        return Interrupted(
+            proc.returncode, stderr.decode(), log.read_text() if log.exists() else ""
+        )
+
+    return run
 
 
 class Terminal(io.StringIO):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import signal
-import subprocess
-import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -238,22 +235,10 @@ INTERRUPTED_RUN = textwrap.dedent(
     [("sync", signal.SIGINT), ("sync", signal.SIGTERM), ("in-loop", signal.SIGINT)],
 )
 def test_an_interrupted_flyte_run_deletes_the_job_once_before_the_process_ends(
-    tmp_path: Path, mode: str, signum: int
+    interrupt: Callable[..., Any], mode: str, signum: int
 ) -> None:
-    script = tmp_path / "forever.py"
-    script.write_text(INTERRUPTED_RUN)
-    log = tmp_path / "log"
-    command = [sys.executable, str(script), str(log), mode]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == b"polling\n"
-        proc.send_signal(signum)
-        try:
-            _, stderr = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    assert proc.returncode != 0
-    assert log.read_text() == "deleted\n", stderr.decode()
+    ended = interrupt(INTERRUPTED_RUN, signum, mode)
+    assert ended.returncode != 0
+    assert ended.log == "deleted\n", ended.stderr
     if signum == signal.SIGINT:
-        assert stderr.decode().rstrip().endswith("KeyboardInterrupt")
+        assert ended.stderr.rstrip().endswith("KeyboardInterrupt")

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -361,20 +358,8 @@ SIGNAL_SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_delete_the_job_before_the_process_ends(
-    tmp_path: Path, signum: int
+    interrupt: Callable[..., Any], signum: int
 ) -> None:
-    script = tmp_path / "forever.py"
-    script.write_text(SIGNAL_SCRIPT)
-    log = tmp_path / "log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, str(script), str(log)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == b"polling\n"
-        proc.send_signal(signum)
-        try:
-            proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    assert proc.returncode != 0
-    assert log.read_text() == "deleted\n"
+    ended = interrupt(SIGNAL_SCRIPT, signum)
+    assert ended.returncode != 0
+    assert ended.log == "deleted\n", ended.stderr
