@@ -112,7 +112,7 @@ def _print_report(report: Any) -> None:
             "no connectors: install a plugin with flyte.connectors entry points, or use --modules"
         )
     for record in report.failed:
-        print(f"failed: {record.label}: {record.error}", file=sys.stderr)
+        print(f"{record.status.value}: {record.label}: {record.error}", file=sys.stderr)
 
 
 def _kind(connector: object) -> str:

@@ -44,28 +44,41 @@ AGENT_SERVICES = tuple(
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What the server serves after loading its connectors, and the plugins that failed."""
+    """What the server serves after loading its connectors, and the plugins loading them left
+    out (failed, incompatible, or in conflict over a key)."""
 
     connectors: list[ConnectorBase]
     failed: list[PluginRecord]
 
 
+_NOT_SERVED = (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE, PluginStatus.CONFLICT)
+
+
 def load_connectors(modules: list[str] | tuple[str, ...] = ()) -> LoadReport:
     """Import ``modules`` (their ``ConnectorRegistry.register`` calls register connectors), then
     load every ``flyte.connectors`` entry point; a plugin that fails is reported, not raised.
+
+    Discovery's warnings are held back while it loads: the report names the same plugins, and
+    says it once however many worker processes load them.
     """
+    plugins_log = _discovery.logger
+    level = plugins_log.level
+    plugins_log.setLevel(logging.ERROR)
+    try:
+        return _load(modules)
+    finally:
+        plugins_log.setLevel(level)
+
+
+def _load(modules: list[str] | tuple[str, ...]) -> LoadReport:
     for module in modules:
         try:
             importlib.import_module(module)
         except Exception as exc:
             raise FlyteError(f"cannot import the connector module '{module}': {exc}") from exc
     connectors = ConnectorRegistry.list_connectors()
-    failed = [
-        r
-        for r in _discovery.records()
-        if r.group == _discovery.CONNECTORS
-        and r.status in (PluginStatus.FAILED, PluginStatus.INCOMPATIBLE)
-    ]
+    # Every group's: loading the connectors may have loaded plugins of other groups too.
+    failed = [r for r in _discovery.records() if r.status in _NOT_SERVED]
     return LoadReport(connectors, failed)
 
 
