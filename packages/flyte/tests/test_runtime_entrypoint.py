@@ -180,7 +180,7 @@ def test_an_input_the_task_does_not_declare_is_a_user_error_naming_it(
 
 
 SLEEPERS = """
-import asyncio, os, time
+import asyncio, os, signal, time
 from dataclasses import dataclass
 from flyteidl.core.execution_pb2 import TaskExecution
 import flyte
@@ -199,6 +199,13 @@ def sleeps() -> None:
 @env.task
 async def sleeps_async() -> None:
     print("started", flush=True)
+    await asyncio.sleep(60)
+
+@env.task
+async def in_a_callback() -> None:
+    # SIGTERM while the event loop runs a callback: the handler runs in asyncio's own frame.
+    print("started", flush=True)
+    asyncio.get_running_loop().call_soon(signal.raise_signal, signal.SIGTERM)
     await asyncio.sleep(60)
 
 @dataclass
@@ -231,7 +238,7 @@ polls = ForeverTask("polls", NativeInterface())
 """
 
 
-@pytest.mark.parametrize("task", ["sleeps", "sleeps_async", "polls"])
+@pytest.mark.parametrize("task", ["sleeps", "sleeps_async", "in_a_callback", "polls"])
 def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task: str) -> None:
     code = tmp_path / "code"
     code.mkdir()
@@ -247,7 +254,8 @@ def test_sigterm_leaves_a_recoverable_system_error_document(tmp_path: Path, task
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"started\n"
-        proc.send_signal(signal.SIGTERM)
+        if task != "in_a_callback":  # which signals itself
+            proc.send_signal(signal.SIGTERM)
         try:
             _, stderr = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:

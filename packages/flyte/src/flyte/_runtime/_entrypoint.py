@@ -20,11 +20,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from flyteidl.core import literals_pb2
@@ -35,6 +32,7 @@ from flyte._context import container_context
 from flyte._runtime._command import EntrypointCommand
 from flyte._runtime._documents import Failure, error_document
 from flyte._runtime._pipeline import RAISED_BY_USER_CODE, execute
+from flyte._runtime._sigterm import SigtermPolicy
 from flyte._serialize._bundle import extract_code_bundle
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
@@ -49,14 +47,17 @@ ERROR_FILE = "error.pb"
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the task that the arguments name; return the exit code (0 once a document is written)."""
     command = EntrypointCommand.parse(argv)
-    with _sigterm_policy() as run_over:
+    with SigtermPolicy() as sigterm:
         try:
-            failure = asyncio.run(_run(command))
-        except Terminated as exc:
-            failure = Failure(exc, "Terminated", user=False, recoverable=True)
-        except BaseException as exc:  # what escaped every stage: the runtime's own failure
-            failure = Failure(exc, type(exc).__name__, user=False)
-        run_over()
+            failure = asyncio.run(sigterm.guard(_run(command)))
+        except BaseException as exc:  # what escaped every stage: a SIGTERM, or the runtime's own
+            terminated = sigterm.failure(exc)
+            failure = (
+                Failure(terminated, "Terminated", user=False, recoverable=True)
+                if terminated is not None
+                else Failure(exc, type(exc).__name__, user=False)
+            )
+        sigterm.run_over()
         if failure is None:
             return 0
         try:
@@ -70,41 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         return 0
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived while the task ran; a BaseException, so that no ``except Exception``
-    of the task's keeps it from ending the run."""
-
-
-@contextmanager
-def _sigterm_policy() -> Iterator[Callable[[], None]]:
-    """flyte-execute's SIGTERM, in the main thread, until the block ends.
-
-    Until the block calls what it is given (the run is over), the first SIGTERM raises
-    :class:`Terminated` wherever the main thread is: in a sync task's body, or in the event
-    loop's wait, whence ``asyncio.run`` cancels the run's tasks. From that signal on, or once the
-    run is over, SIGTERM is ignored: it must not break off the cleanup or the document.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: None  # only the main thread may set signal handlers
-        return
-
-    def ignore() -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def terminate(signum: int, frame: object) -> None:
-        ignore()
-        raise Terminated(
-            "flyte-execute received SIGTERM while the task ran: the pod is being stopped "
-            "(preempted, deleted, or past its deadline)"
-        )
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield ignore
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 async def _run(command: EntrypointCommand) -> Failure | None:
