@@ -18,6 +18,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
+from flyte import _storage
 from flyte._runtime._durations import DURATION_FORMS, parse_duration
 from flyte.errors import TaskInputError
 
@@ -112,9 +113,9 @@ def _location(value: Any, folder: bool | None) -> str:
     """An object-store URI as given, or a local path made absolute once checked to be there."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a path or URI, got {value!r}")
-    if "://" in value and not value.startswith("file://"):
+    if not _storage.is_local(value):
         return value
-    path = os.path.abspath(value.removeprefix("file://"))
+    path = os.path.abspath(_storage.local_path(value))
     if folder is True and not os.path.isdir(path):
         raise ValueError(f"no folder at {path}")
     if folder is False and not os.path.isfile(path):
