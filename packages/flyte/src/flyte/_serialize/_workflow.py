@@ -24,7 +24,7 @@ from flyte._workflows._workflow import WorkflowTemplate
 from flyte.models import SerializationContext
 from flyte.types import TypeEngine
 
-__all__ = ["dependencies", "launch_plan", "workflow_spec", "workflow_template"]
+__all__ = ["dependencies", "launch_plan", "workflow_spec"]
 
 
 def workflow_spec(
@@ -37,15 +37,6 @@ def workflow_spec(
     for sub in _sub_workflows(workflow):
         _fill_template(spec.sub_workflows.add(), sub, sctx)
     return spec
-
-
-def workflow_template(
-    workflow: WorkflowTemplate, sctx: SerializationContext
-) -> core_workflow_pb2.WorkflowTemplate:
-    """The flyteidl ``WorkflowTemplate`` of ``workflow`` under ``sctx``."""
-    template = core_workflow_pb2.WorkflowTemplate()
-    _fill_template(template, workflow, sctx)
-    return template
 
 
 def _fill_template(
