@@ -36,6 +36,7 @@ from flyte._runtime._sigterm import SigtermPolicy
 from flyte._serialize._bundle import extract_code_bundle
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
+from flyte._workflows._map import item_inputs
 from flyte.models import SerializationContext
 
 __all__ = ["ERROR_FILE", "OUTPUTS_FILE", "main", "map_item", "read_literal_map", "write_error"]
@@ -136,18 +137,7 @@ def map_item(
     """
     offset = int(os.environ.get("BATCH_JOB_ARRAY_INDEX_OFFSET", "0"))
     index = offset + int(os.environ.get(os.environ.get("BATCH_JOB_ARRAY_INDEX_VAR_NAME", ""), "0"))
-    item = literals_pb2.LiteralMap()
-    for name, literal in inputs.literals.items():
-        if name in bound_inputs:
-            item.literals[name].CopyFrom(literal)
-            continue
-        values = literal.collection.literals
-        if not 0 <= index < len(values):
-            raise ValueError(
-                f"map item {index} has no value of the input '{name}', a list of {len(values)}"
-            )
-        item.literals[name].CopyFrom(values[index])
-    return item
+    return item_inputs(inputs, bound_inputs, index)
 
 
 def read_literal_map(uri: str) -> literals_pb2.LiteralMap:

@@ -36,7 +36,7 @@ from flyte._runtime._pipeline import execute
 from flyte._serialize._task import serialize_task
 from flyte._tasks._template import TaskTemplate
 from flyte._workflows._graph import Node, describe_entity
-from flyte._workflows._map import MapTask
+from flyte._workflows._map import MapTask, item_inputs
 from flyte._workflows._workflow import WorkflowTemplate
 from flyte.errors import WorkflowRunError
 from flyte.types import TypeEngine
@@ -278,14 +278,7 @@ def _items(mapped: MapTask, inputs: literals_pb2.LiteralMap) -> list[literals_pb
         lengths = ", ".join(f"{n}: {len(v)}" for n, v in sorted(lists.items()))
         raise ValueError(f"{mapped.name}: the mapped inputs differ in length ({lengths})")
     count = sizes.pop() if sizes else 0
-    items = []
-    for index in range(count):
-        item = literals_pb2.LiteralMap()
-        for name, literal in inputs.literals.items():
-            value = literal if name in mapped.bound_inputs else lists[name][index]
-            item.literals[name].CopyFrom(value)
-        items.append(item)
-    return items
+    return [item_inputs(inputs, mapped.bound_inputs, index) for index in range(count)]
 
 
 async def _collect(mapped: MapTask, results: list[Any]) -> literals_pb2.LiteralMap:

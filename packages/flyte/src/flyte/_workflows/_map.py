@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Collection
 from typing import Any, Optional
+
+from flyteidl.core import literals_pb2
 
 from flyte._serialize._location import task_location
 from flyte._tasks._interface import NativeInterface
@@ -26,7 +29,7 @@ from flyte.errors import WorkflowDefinitionError
 from flyte.models import SerializationContext
 from flyte.types import TypeEngine
 
-__all__ = ["MapTask", "map"]
+__all__ = ["MapTask", "item_inputs", "map"]
 
 
 class MapTask(TaskTemplate):
@@ -176,6 +179,25 @@ def map(
         min_successes=min_successes,
     )
     return builder.call(mapped, inputs)
+
+
+def item_inputs(
+    inputs: literals_pb2.LiteralMap, bound_inputs: Collection[str], index: int
+) -> literals_pb2.LiteralMap:
+    """The inputs of a map's item ``index``: its element of each mapped list, the bound inputs
+    as they are. Raises ``ValueError`` for an index past a list."""
+    item = literals_pb2.LiteralMap()
+    for name, literal in inputs.literals.items():
+        if name in bound_inputs:
+            item.literals[name].CopyFrom(literal)
+            continue
+        values = literal.collection.literals
+        if not 0 <= index < len(values):
+            raise ValueError(
+                f"map item {index} has no value of the input '{name}', a list of {len(values)}"
+            )
+        item.literals[name].CopyFrom(values[index])
+    return item
 
 
 def _maps_over(task: TaskTemplate, name: str, value: Any) -> bool:
