@@ -292,12 +292,12 @@ async def _collect(mapped: MapTask, results: list[Any]) -> literals_pb2.LiteralM
         return outputs
     for name, list_type in mapped.interface.outputs.items():
         (item_type,) = list_type.__args__
+        task_type = mapped.task.interface.outputs[name]
         values: list[Any] = []
         for result in results:
             if isinstance(result, BaseException):
                 values.append(None)
                 continue
-            task_type = mapped.task.interface.outputs[name]
             values.append(await TypeEngine.to_python_value(result.literals[name], task_type))
         outputs.literals[name].CopyFrom(await TypeEngine.to_literal(values, list[item_type]))  # type: ignore[valid-type]
     return outputs
