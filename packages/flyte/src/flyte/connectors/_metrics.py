@@ -32,6 +32,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from flyteidl.core.execution_pb2 import TaskExecution
+
 from flyte.errors import FlyteError
 
 __all__ = ["Metrics", "PrometheusMetrics", "serve_multiprocess", "start_metrics"]
@@ -66,17 +68,7 @@ HTTP_STATUS = {
     "UNAUTHENTICATED": "401",
 }
 
-_PHASES = {
-    0: "UNDEFINED",
-    1: "QUEUED",
-    2: "RUNNING",
-    3: "SUCCEEDED",
-    4: "ABORTED",
-    5: "FAILED",
-    6: "INITIALIZING",
-    7: "WAITING_FOR_RESOURCES",
-    8: "RETRYABLE_FAILED",
-}
+_PHASES = {number: name for name, number in TaskExecution.Phase.items()}
 
 
 class Metrics:
