@@ -81,13 +81,9 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         report = load_connectors(args.modules)
-    except FlyteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    redact_logs()
-    if not args.worker:
-        _print_report(report)
-    try:
+        redact_logs()
+        if not args.worker:
+            _print_report(report)
         if args.workers > 1 and not args.worker:
             code = _supervise(args)
         else:
