@@ -12,7 +12,6 @@ flytekit's.
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import os
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from flyte.io._datasets import dataset_literal
 from flyte.io._handler_registry import handlers, plugins_for
 from flyte.io._handlers import DataFrameDecoder, DataFrameEncoder
 from flyte.io._stored import in_store
-from flyte.io._threads import run_in_loop
+from flyte.io._threads import in_thread, run_in_loop
 from flyte.types._engine import TypeEngine
 from flyte.types._references import Reference
 from flyte.types._transformer import TypeTransformer
@@ -154,7 +153,7 @@ class DataFrameTransformerEngine(TypeTransformer[DataFrame]):
         else:
             declared.CopyFrom(_dataset_type(python_type))
         if isinstance(python_val, DataFrame) and python_val.val is None:
-            return _scalar(await asyncio.to_thread(_reference, python_val, declared))
+            return _scalar(await in_thread(_reference, python_val, declared))
         frame = python_val if isinstance(python_val, DataFrame) else DataFrame.from_df(python_val)
         where = frame._uri or _storage.raw_data_prefix()
         encoder = handlers.find(

@@ -8,7 +8,6 @@ flytekit's transformer names, ``FlyteFilePath`` and ``FlyteDirectory``.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ForwardRef, TypeVar, get_args
 
 from flyteidl.core import literals_pb2, types_pb2
@@ -18,6 +17,7 @@ from flyte.errors import TypeTransformerFailedError
 from flyte.io._dir import Dir
 from flyte.io._file import File
 from flyte.io._stored import in_store
+from flyte.io._threads import in_thread
 from flyte.types._errors import mismatch
 from flyte.types._transformer import TypeTransformer
 
@@ -64,7 +64,7 @@ class _BlobTransformer(TypeTransformer[Any]):
             python_val = self.kind(python_val)
         self.assert_type(python_type, python_val)
         try:
-            uri = await asyncio.to_thread(python_val._uri_in_store)
+            uri = await in_thread(python_val._uri_in_store)
         except StorageError as exc:
             raise TypeTransformerFailedError(str(exc)) from exc
         blob_type = types_pb2.BlobType(
