@@ -67,9 +67,7 @@ class _BlobTransformer(TypeTransformer[Any]):
             uri = await in_thread(python_val._uri_in_store)
         except StorageError as exc:
             raise TypeTransformerFailedError(str(exc)) from exc
-        blob_type = types_pb2.BlobType(
-            format=format_of(python_type), dimensionality=self.dimensionality
-        )
+        blob_type = self.get_literal_type(python_type).blob
         blob = literals_pb2.Blob(metadata=literals_pb2.BlobMetadata(type=blob_type), uri=uri)
         return literals_pb2.Literal(scalar=literals_pb2.Scalar(blob=blob))
 
