@@ -23,6 +23,8 @@ from flyte import _storage
 from flyte.errors import TypeTransformerFailedError
 from flyte.io._dataframe import PARQUET, DataFrame
 from flyte.io._datasets import dataset_literal
+from flyte.io._dir import Dir
+from flyte.io._file import File
 from flyte.io._handler_registry import handlers, plugins_for
 from flyte.io._handlers import DataFrameDecoder, DataFrameEncoder
 from flyte.io._stored import in_store
@@ -228,13 +230,8 @@ def _reference(
 def _upload(local: str) -> str:
     """Upload a local dataset (a file or a folder) to a new path of the raw-data store."""
     source = _storage.local_path(local)
-    if os.path.isdir(source):
-        target = _storage.new_path()
-        _storage.copy_folder(source, target)
-        return target
-    target = _storage.new_path(os.path.basename(source))
-    _storage.put_file(source, target)
-    return target
+    kind: type[File[Any]] | type[Dir[Any]] = Dir if os.path.isdir(source) else File
+    return kind.from_local_sync(source).path
 
 
 def _scalar(dataset: literals_pb2.StructuredDataset) -> literals_pb2.Literal:
