@@ -217,9 +217,10 @@ def _reference(
             "a DataFrame needs a dataframe (DataFrame.from_df) or data in a store "
             "(DataFrame.from_existing_remote)"
         )
-    if frame._literal is not None and (frame._in_store or in_store(uri)):
+    stored = frame._in_store or in_store(uri)
+    if frame._literal is not None and stored:
         return frame._literal
-    if not (frame._in_store or in_store(uri)):
+    if not stored:
         uri = _upload(uri)
     dataset_type = types_pb2.StructuredDatasetType()
     dataset_type.CopyFrom(declared)
