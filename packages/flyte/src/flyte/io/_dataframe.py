@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flyte.errors import TypeTransformerFailedError
+from flyte.io._datasets import dataset_literal, declared_columns
 from flyte.io._threads import run_in_loop
 
 if TYPE_CHECKING:
@@ -89,9 +90,7 @@ class DataFrame:
     @property
     def columns(self) -> list[str]:
         """The names of the declared (or, undeclared, the literal's) columns."""
-        if self._metadata is None:
-            return []
-        return [c.name for c in self._metadata.structured_dataset_type.columns]
+        return declared_columns(self._metadata) if self._metadata is not None else []
 
     def open(self, dataframe_type: Any) -> DataFrame:
         """Read the data as ``dataframe_type`` (``pd.DataFrame``, ``pa.Table``, ...): then
@@ -147,8 +146,6 @@ class DataFrame:
 
     async def _decode(self) -> Any:
         from flyteidl.core import types_pb2
-
-        from flyte.io._datasets import dataset_literal
 
         python_type = self._opened_type()
         literal = self._literal
