@@ -66,6 +66,7 @@ __all__ = [
     "mark_conflict",
     "on_failed_plugin",
     "records",
+    "records_reported_by_caller",
     "reset",
 ]
 
@@ -415,7 +416,8 @@ def _report(record: PluginRecord) -> None:
     message = f"{record.label} is {record.status.value}: {record.error}"
     if _env_flag("FLYTE_PLUGINS_STRICT"):
         raise PluginLoadError(f"{message} (FLYTE_PLUGINS_STRICT=1)")
-    logger.warning("%s; it is skipped (`flyte plugins` shows every plugin's status)", message)
+    if not _records_reported_by_caller.is_set():
+        logger.warning("%s; it is skipped (`flyte plugins` shows every plugin's status)", message)
 
 
 def mark_conflict(record: PluginRecord, message: str) -> None:
@@ -425,7 +427,23 @@ def mark_conflict(record: PluginRecord, message: str) -> None:
     # A plugin still loading is given its final status when its loading ends.
     if record.status is PluginStatus.LOADED:
         record.status = PluginStatus.CONFLICT
-    logger.warning("%s", message)
+    if not _records_reported_by_caller.is_set():
+        logger.warning("%s", message)
+
+
+#: Set within :func:`records_reported_by_caller`; an Event, as plugins load in threads of their own.
+_records_reported_by_caller = threading.Event()
+
+
+@contextmanager
+def records_reported_by_caller() -> Iterator[None]:
+    """Within the block, a plugin that fails or loses a conflict is recorded without a warning:
+    the caller reports the records itself (``flyte serve connector``'s report says each once)."""
+    _records_reported_by_caller.set()
+    try:
+        yield
+    finally:
+        _records_reported_by_caller.clear()
 
 
 def _disabled_reason(record: PluginRecord) -> str:

@@ -58,16 +58,11 @@ def load_connectors(modules: list[str] | tuple[str, ...] = ()) -> LoadReport:
     """Import ``modules`` (their ``ConnectorRegistry.register`` calls register connectors), then
     load every ``flyte.connectors`` entry point; a plugin that fails is reported, not raised.
 
-    Discovery's warnings are held back while it loads: the report names the same plugins, and
-    says it once however many worker processes load them.
+    Discovery does not warn of failed plugins while it loads: the report names the same
+    plugins, and says it once however many worker processes load them.
     """
-    plugins_log = _discovery.logger
-    level = plugins_log.level
-    plugins_log.setLevel(logging.ERROR)
-    try:
+    with _discovery.records_reported_by_caller():
         return _load(modules)
-    finally:
-        plugins_log.setLevel(level)
 
 
 def _load(modules: list[str] | tuple[str, ...]) -> LoadReport:
